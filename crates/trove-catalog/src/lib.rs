@@ -1,0 +1,96 @@
+//! The catalog: Trove's source of truth, in SQLite through sqlx.
+//!
+//! A [`Catalog`] is one database file, opened in WAL mode with the migrations of `migrations/`
+//! applied. Every SQL statement of Trove lives in this crate, so that a second backend
+//! (PostgreSQL, for teams) stays an addition rather than a rewrite.
+//!
+//! Writes that concern assets or locations append to the change sequence through triggers (see
+//! the migration), so followers such as the search index never miss one.
+
+mod error;
+mod integrity;
+mod locations;
+mod sources;
+mod views;
+
+pub use error::{Error, Result};
+pub use locations::{Batch, BatchOutcome, KnownLocation, LocationMove, LocationUpdate, NewLocation, Role};
+pub use sources::{NewSource, SourceRow};
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The file name of the catalog database inside a library folder.
+pub const DATABASE_FILE: &str = "catalog.db";
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An open catalog. Cheap to clone: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl Catalog {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub async fn open(path: &Path) -> Result<Catalog> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-65536");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|source| Error::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+        sqlx::migrate!("../../migrations")
+            .run(&pool)
+            .await
+            .map_err(|source| Error::Migrate {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Catalog {
+            pool,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The number of the last change, or 0 for a new catalog.
+    pub async fn change_seq(&self) -> Result<i64> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM changes")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    /// Closes the pool, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Seconds since the Unix epoch, now.
+pub(crate) fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,19 @@
+//! Trove's domain types, shared by every other crate.
+//!
+//! Nothing here does I/O or needs an async runtime: these are the words of the domain — source,
+//! location, asset, media type — and the serializable reports that cross the engine's edge.
+
+mod error;
+mod ids;
+mod media;
+mod path;
+mod report;
+
+pub use error::{Error, Result};
+pub use ids::{AssetId, LocationId, SourceId};
+pub use media::{MediaType, SIDECAR_EXTENSION};
+pub use path::{file_uri, parse_file_uri, path_from_bytes, path_to_bytes, RelPath};
+pub use report::{
+    AssetView, CheckProblem, CheckReport, LocationState, LocationView, ScanProblem, ScanReport,
+    SourceKind, SourceView, Stats,
+};
