@@ -1,0 +1,319 @@
+//! `trove`: the command line over trove-engine. The contract is `../shared/docs/cli.md`.
+//!
+//! Human output goes to stdout, progress and logs to stderr; with `--json` stdout is exactly one
+//! JSON document. Exit codes: 0 success (warnings allowed), 1 failure, 2 usage error.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use trove_core::{ScanProblem, ScanReport};
+use trove_engine::{library_dir, Library, ScanProgress, WatchEvent, WatchOptions};
+
+#[derive(Parser, Debug)]
+#[command(name = "trove", version, about = "Trove: a digital asset manager for media teams")]
+struct Cli {
+    /// The library folder (default: $TROVE_LIBRARY, else the OS data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    library: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Add or list sources.
+    Source {
+        #[command(subcommand)]
+        command: SourceCommand,
+    },
+    /// Index sources; later scans are incremental.
+    Scan {
+        /// Sources to scan (id, path or URI); all when none are given.
+        sources: Vec<String>,
+        /// Print one JSON summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep the catalog in sync with the sources until interrupted.
+    Watch {
+        /// Print each change as a JSON line.
+        #[arg(long)]
+        json: bool,
+        /// Debounce window in milliseconds.
+        #[arg(long, default_value_t = 500, value_name = "MS")]
+        debounce_ms: u64,
+    },
+    /// Counts of assets, locations and sources.
+    Stats {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the catalog's integrity; exit 1 if it is broken.
+    Check {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one asset: id, local path or file:// URI.
+    Show {
+        /// The asset.
+        asset: OsString,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SourceCommand {
+    /// Add a local folder (S3 buckets and Glacier vaults come later).
+    Add {
+        /// The folder, or s3://BUCKET[/PREFIX], or glacier://VAULT.
+        path: OsString,
+        /// Do not follow symbolic links while scanning.
+        #[arg(long)]
+        no_follow_links: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List sources.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TROVE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("trove: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("trove: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let dir = library_dir(cli.library.as_deref())?;
+    let library = Library::open(&dir)
+        .await
+        .with_context(|| format!("opening the library {}", dir.display()))?;
+    let code = match cli.command {
+        Command::Source { command } => source(&library, command).await?,
+        Command::Scan { sources, json } => scan(&library, &sources, json).await?,
+        Command::Watch { json, debounce_ms } => watch(&library, json, debounce_ms).await?,
+        Command::Stats { json } => {
+            let stats = library.stats().await?;
+            if json {
+                print_json(&stats)?;
+            } else {
+                println!(
+                    "{} assets, {} locations ({} missing, {} sidecars), {} sources ({} offline), {} offline assets",
+                    stats.assets, stats.locations, stats.missing, stats.sidecars, stats.sources,
+                    stats.offline_sources, stats.offline
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Check { json } => {
+            let report = library.check().await?;
+            if json {
+                print_json(&report)?;
+            } else if report.ok {
+                println!("ok: {} checks passed", report.checks.len());
+            } else {
+                for p in &report.problems {
+                    println!("{}: {}", p.check, p.message);
+                }
+            }
+            if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Command::Show { asset, json } => {
+            let view = library.show(&asset).await?;
+            if json {
+                print_json(&view)?;
+            } else {
+                println!("{} {} ({})", view.id, view.title, view.media_type);
+                for l in &view.locations {
+                    let state = if l.online { "online" } else { "offline" };
+                    println!("  {} {} bytes, {}, {}", l.uri, l.size, l.role, state);
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    };
+    library.close().await;
+    Ok(code)
+}
+
+async fn source(library: &Library, command: SourceCommand) -> Result<ExitCode> {
+    match command {
+        SourceCommand::Add {
+            path,
+            no_follow_links,
+            json,
+        } => {
+            let text = path.to_string_lossy();
+            if text.starts_with("s3://") || text.starts_with("glacier://") {
+                anyhow::bail!("{text}: S3 and Glacier sources are not supported yet");
+            }
+            let view = library
+                .add_local_source(PathBuf::from(&path).as_path(), !no_follow_links)
+                .await?;
+            if json {
+                print_json(&view)?;
+            } else {
+                println!("added source {} {}", view.id, view.uri);
+            }
+        }
+        SourceCommand::List { json } => {
+            let sources = library.sources().await?;
+            if json {
+                print_json(&sources)?;
+            } else {
+                for s in &sources {
+                    let state = if s.online { "online" } else { "offline" };
+                    println!("{} {} {} locations, {}", s.id, s.uri, s.locations, state);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `scan --json` document: totals over every source scanned, then each source's report.
+#[derive(Serialize, Default)]
+struct ScanSummary {
+    added: u64,
+    updated: u64,
+    moved: u64,
+    missing: u64,
+    unchanged: u64,
+    files: u64,
+    errors: Vec<ScanProblem>,
+    sources: Vec<ScanReport>,
+}
+
+async fn scan(library: &Library, sources: &[String], json: bool) -> Result<ExitCode> {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let started = std::time::Instant::now();
+    let observer = |p: &ScanProgress| {
+        let secs = started.elapsed().as_secs_f64().max(0.001);
+        bar.set_message(format!(
+            "{}: {} files ({:.0}/s), {} unchanged, {} written, {} problems",
+            p.source,
+            p.files,
+            p.files as f64 / secs,
+            p.unchanged,
+            p.written,
+            p.problems
+        ));
+    };
+    let reports = library.scan(sources, &observer).await?;
+    bar.finish_and_clear();
+    let mut summary = ScanSummary::default();
+    for r in &reports {
+        summary.added += r.added;
+        summary.updated += r.updated;
+        summary.moved += r.moved;
+        summary.missing += r.missing;
+        summary.unchanged += r.unchanged;
+        summary.files += r.files;
+        summary.errors.extend(r.errors.iter().cloned());
+    }
+    summary.sources = reports;
+    if json {
+        print_json(&summary)?;
+    } else {
+        for r in &summary.sources {
+            if r.online {
+                println!(
+                    "{}: {} files: {} added, {} updated, {} moved, {} missing, {} unchanged ({} ms)",
+                    r.source, r.files, r.added, r.updated, r.moved, r.missing, r.unchanged, r.elapsed_ms
+                );
+            } else {
+                println!("{}: offline", r.source);
+            }
+        }
+        for e in &summary.errors {
+            println!("warning: {}: {}", e.path, e.message);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn watch(library: &Library, json: bool, debounce_ms: u64) -> Result<ExitCode> {
+    let options = WatchOptions {
+        debounce: Duration::from_millis(debounce_ms),
+        ..WatchOptions::default()
+    };
+    let report = move |event: &WatchEvent| {
+        if json {
+            if let Ok(line) = serde_json::to_string(event) {
+                println!("{line}");
+            }
+        } else {
+            eprintln!("{event}");
+        }
+    };
+    let stop = async {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    };
+    library.watch(options, &report, stop).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! Trove's application layer: the one API that the CLI and the desktop call.
+//!
+//! A [`Library`] is a folder holding the catalog (and, later, the search index, previews and
+//! journals). Its methods are the workflows: add sources, scan them, watch them, report.
+
+mod error;
+mod library;
+mod resolve;
+mod scan;
+mod watch;
+
+pub use error::{Error, Result};
+pub use library::{library_dir, Library, LIBRARY_ENV};
+pub use scan::{ScanObserver, ScanProgress};
+pub use watch::{WatchEvent, WatchOptions};

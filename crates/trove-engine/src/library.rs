@@ -1,0 +1,127 @@
+//! The library: one folder that holds everything Trove derives.
+
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+use trove_catalog::{Catalog, NewSource, SourceRow};
+use trove_core::{file_uri, AssetView, CheckReport, SourceKind, SourceView, Stats};
+
+/// The environment variable naming the library folder.
+pub const LIBRARY_ENV: &str = "TROVE_LIBRARY";
+
+/// The library folder: `explicit`, else `$TROVE_LIBRARY`, else the OS data folder
+/// (`~/.local/share/trove` on Linux).
+pub fn library_dir(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir.to_owned());
+    }
+    if let Some(dir) = std::env::var_os(LIBRARY_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "trove")
+        .map(|d| d.data_dir().to_owned())
+        .ok_or(Error::NoLibraryDir)
+}
+
+/// An open library. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Library {
+    dir: PathBuf,
+    pub(crate) catalog: Catalog,
+}
+
+impl Library {
+    /// Opens the library in `dir`, creating the folder and its catalog if needed.
+    pub async fn open(dir: &Path) -> Result<Library> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Library {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let catalog = Catalog::open(&dir.join(trove_catalog::DATABASE_FILE)).await?;
+        Ok(Library {
+            dir: dir.to_owned(),
+            catalog,
+        })
+    }
+
+    /// The library folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Adds a local folder as a source. The path is made absolute and canonical; a folder inside
+    /// or around an existing source is refused, since its files would be indexed twice.
+    pub async fn add_local_source(&self, path: &Path, follow_links: bool) -> Result<SourceView> {
+        let bad = |reason: String| Error::BadSourcePath {
+            path: path.to_owned(),
+            reason,
+        };
+        let root = std::fs::canonicalize(path).map_err(|e| bad(e.to_string()))?;
+        if !root.is_dir() {
+            return Err(bad("not a folder".into()));
+        }
+        if root.starts_with(&self.dir) || self.dir.starts_with(&root) {
+            return Err(bad(format!(
+                "it overlaps the library folder {}",
+                self.dir.display()
+            )));
+        }
+        for existing in self.catalog.sources().await? {
+            if let Some(other) = &existing.root {
+                if root.starts_with(other) || other.starts_with(&root) {
+                    return Err(bad(format!("it overlaps the source {}", existing.uri)));
+                }
+            }
+        }
+        let row = self
+            .catalog
+            .add_source(&NewSource {
+                kind: SourceKind::Local,
+                uri: file_uri(&root),
+                root: Some(root),
+                config: serde_json::json!({ "follow_links": follow_links }),
+            })
+            .await?;
+        Ok(source_view(row))
+    }
+
+    /// Every source.
+    pub async fn sources(&self) -> Result<Vec<SourceView>> {
+        Ok(self.catalog.sources().await?.into_iter().map(source_view).collect())
+    }
+
+    /// Counts of assets, locations, sources and their states.
+    pub async fn stats(&self) -> Result<Stats> {
+        Ok(self.catalog.stats().await?)
+    }
+
+    /// Checks the catalog's integrity.
+    pub async fn check(&self) -> Result<CheckReport> {
+        Ok(self.catalog.check().await?)
+    }
+
+    /// The asset named by `reference`: an id, a local path, or a `file://` URI.
+    pub async fn show(&self, reference: &std::ffi::OsStr) -> Result<AssetView> {
+        let id = self.resolve_asset(reference).await?;
+        self.catalog
+            .asset(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("asset {id}")))
+    }
+
+    /// Closes the catalog cleanly.
+    pub async fn close(&self) {
+        self.catalog.close().await;
+    }
+}
+
+pub(crate) fn source_view(row: SourceRow) -> SourceView {
+    SourceView {
+        id: row.id,
+        kind: row.kind,
+        uri: row.uri,
+        path: row.root.map(|r| r.to_string_lossy().into_owned()),
+        online: row.online,
+        locations: row.locations,
+        last_scan_at: row.last_scan_at,
+    }
+}
