@@ -44,7 +44,9 @@ impl Catalog {
         }
 
         report.checks.push("location_paths".into());
-        let rows = sqlx::query("SELECT id, rel_path FROM locations").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT id, rel_path FROM locations")
+            .fetch_all(&self.pool)
+            .await?;
         for row in rows
             .iter()
             .filter(|r| {
@@ -69,7 +71,11 @@ impl Catalog {
         .fetch_all(&self.pool)
         .await?
         {
-            fail(&mut report, "local_sources_have_roots", format!("local source {id} has no root"));
+            fail(
+                &mut report,
+                "local_sources_have_roots",
+                format!("local source {id} has no root"),
+            );
         }
 
         report.checks.push("media_locations_have_assets".into());
@@ -121,7 +127,10 @@ impl Catalog {
                 format!("change {max_seq} is beyond the issued sequence {issued}"),
             );
         }
-        for (entity, column) in [("asset", "assets_unlogged"), ("location", "locations_unlogged")] {
+        for (entity, column) in [
+            ("asset", "assets_unlogged"),
+            ("location", "locations_unlogged"),
+        ] {
             let n: i64 = row.try_get(column)?;
             if n > 0 {
                 fail(

@@ -14,7 +14,9 @@ mod sources;
 mod views;
 
 pub use error::{Error, Result};
-pub use locations::{Batch, BatchOutcome, KnownLocation, LocationMove, LocationUpdate, NewLocation, Role};
+pub use locations::{
+    Batch, BatchOutcome, KnownLocation, LocationMove, LocationUpdate, NewLocation, Role,
+};
 pub use sources::{NewSource, SourceRow};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

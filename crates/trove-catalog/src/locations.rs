@@ -7,7 +7,9 @@
 
 use crate::{now_secs, Catalog, Result};
 use sqlx::{QueryBuilder, Row, Sqlite};
-use trove_core::{AssetId, LocationId, LocationState, MediaType, RelPath, SourceId, SIDECAR_EXTENSION};
+use trove_core::{
+    AssetId, LocationId, LocationState, MediaType, RelPath, SourceId, SIDECAR_EXTENSION,
+};
 
 /// What a location holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,10 +182,12 @@ impl Catalog {
             "SELECT id, rel_path, size, mtime_ns, device, inode, state, role FROM locations";
         let rows = match within {
             None => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("{COLUMNS} WHERE source_id = ?")))
-                    .bind(source.0)
-                    .fetch_all(&self.pool)
-                    .await?
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{COLUMNS} WHERE source_id = ?"
+                )))
+                .bind(source.0)
+                .fetch_all(&self.pool)
+                .await?
             }
             Some(dir) => {
                 let (lo, hi) = subtree_bounds(dir);
@@ -423,7 +427,10 @@ impl Catalog {
                 .map(MediaType::sidecar_preference)
                 .unwrap_or(u8::MAX);
             let candidate = (rank, path, row.try_get::<i64, _>("asset_id")?);
-            if best.as_ref().is_none_or(|b| (candidate.0, &candidate.1) < (b.0, &b.1)) {
+            if best
+                .as_ref()
+                .is_none_or(|b| (candidate.0, &candidate.1) < (b.0, &b.1))
+            {
                 best = Some(candidate);
             }
         }
@@ -436,11 +443,12 @@ impl Catalog {
         source: SourceId,
         rel_path: &RelPath,
     ) -> Result<Option<(LocationId, Option<AssetId>)>> {
-        let row = sqlx::query("SELECT id, asset_id FROM locations WHERE source_id = ? AND rel_path = ?")
-            .bind(source.0)
-            .bind(rel_path.as_bytes())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, asset_id FROM locations WHERE source_id = ? AND rel_path = ?")
+                .bind(source.0)
+                .bind(rel_path.as_bytes())
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|r| {
             Ok((
                 LocationId(r.try_get("id")?),

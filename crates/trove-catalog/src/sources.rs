@@ -95,18 +95,22 @@ impl Catalog {
 
     /// Every source, oldest first.
     pub async fn sources(&self) -> Result<Vec<SourceRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_SOURCES} ORDER BY s.id")))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT_SOURCES} ORDER BY s.id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(source_from_row).collect()
     }
 
     /// One source by id.
     pub async fn source(&self, id: SourceId) -> Result<Option<SourceRow>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_SOURCES} WHERE s.id = ?")))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT_SOURCES} WHERE s.id = ?"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(source_from_row).transpose()
     }
 

@@ -39,7 +39,10 @@ impl Catalog {
             .fetch_all(&self.pool)
             .await?
         {
-            media_types.insert(row.try_get("media_type")?, row.try_get::<i64, _>("n")? as u64);
+            media_types.insert(
+                row.try_get("media_type")?,
+                row.try_get::<i64, _>("n")? as u64,
+            );
         }
         Ok(Stats {
             assets: count("assets")?,
@@ -97,7 +100,10 @@ impl Catalog {
                 }
                 _ => {
                     let base: String = r.try_get("uri")?;
-                    (format!("{}/{}", base.trim_end_matches('/'), rel.to_lossy()), None)
+                    (
+                        format!("{}/{}", base.trim_end_matches('/'), rel.to_lossy()),
+                        None,
+                    )
                 }
             };
             let source_online: bool = r.try_get("online")?;

@@ -6,7 +6,9 @@ use trove_core::{MediaType, RelPath, SourceKind};
 
 async fn catalog() -> (TempDir, Catalog) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let catalog = Catalog::open(&dir.path().join("catalog.db")).await.expect("open");
+    let catalog = Catalog::open(&dir.path().join("catalog.db"))
+        .await
+        .expect("open");
     (dir, catalog)
 }
 
@@ -105,7 +107,10 @@ async fn check_reports_a_media_location_without_asset() {
     let report = catalog.check().await.expect("check");
     assert!(!report.ok);
     let failed: Vec<&str> = report.problems.iter().map(|p| p.check.as_str()).collect();
-    assert!(failed.contains(&"media_locations_have_assets"), "{failed:?}");
+    assert!(
+        failed.contains(&"media_locations_have_assets"),
+        "{failed:?}"
+    );
     assert!(failed.contains(&"assets_have_locations"), "{failed:?}");
 }
 
@@ -120,5 +125,8 @@ async fn a_source_is_added_once() {
     };
     catalog.add_source(&new).await.expect("first");
     let err = catalog.add_source(&new).await.expect_err("second");
-    assert!(matches!(err, trove_catalog::Error::SourceExists { .. }), "{err}");
+    assert!(
+        matches!(err, trove_catalog::Error::SourceExists { .. }),
+        "{err}"
+    );
 }

@@ -15,7 +15,11 @@ use trove_core::{ScanProblem, ScanReport};
 use trove_engine::{library_dir, Library, ScanProgress, WatchEvent, WatchOptions};
 
 #[derive(Parser, Debug)]
-#[command(name = "trove", version, about = "Trove: a digital asset manager for media teams")]
+#[command(
+    name = "trove",
+    version,
+    about = "Trove: a digital asset manager for media teams"
+)]
 struct Cli {
     /// The library folder (default: $TROVE_LIBRARY, else the OS data folder).
     #[arg(long, global = true, value_name = "DIR")]

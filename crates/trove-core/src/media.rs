@@ -116,7 +116,8 @@ mod tests {
 
     #[test]
     fn mime_classes() {
-        let check = |mime: &str, want: MediaType| assert_eq!(MediaType::from_mime(mime), want, "{mime}");
+        let check =
+            |mime: &str, want: MediaType| assert_eq!(MediaType::from_mime(mime), want, "{mime}");
         check("video/quicktime", MediaType::Video);
         check("application/mxf", MediaType::Video);
         check("audio/x-wav", MediaType::Audio);

@@ -215,7 +215,11 @@ mod tests {
             (b"a/\0", false),
             (b"\xff\xfe.mov", true),
         ] {
-            assert_eq!(RelPath::from_bytes(bytes.to_vec()).is_well_formed(), ok, "{bytes:?}");
+            assert_eq!(
+                RelPath::from_bytes(bytes.to_vec()).is_well_formed(),
+                ok,
+                "{bytes:?}"
+            );
         }
     }
 

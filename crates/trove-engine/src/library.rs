@@ -86,7 +86,13 @@ impl Library {
 
     /// Every source.
     pub async fn sources(&self) -> Result<Vec<SourceView>> {
-        Ok(self.catalog.sources().await?.into_iter().map(source_view).collect())
+        Ok(self
+            .catalog
+            .sources()
+            .await?
+            .into_iter()
+            .map(source_view)
+            .collect())
     }
 
     /// Counts of assets, locations, sources and their states.

@@ -69,7 +69,10 @@ impl Library {
 }
 
 /// The source holding `path`, with the path relative to its root.
-pub(crate) fn source_of<'a>(sources: &'a [SourceRow], path: &Path) -> Option<(&'a SourceRow, RelPath)> {
+pub(crate) fn source_of<'a>(
+    sources: &'a [SourceRow],
+    path: &Path,
+) -> Option<(&'a SourceRow, RelPath)> {
     sources
         .iter()
         .filter_map(|s| Some((s, RelPath::under(s.root.as_deref()?, path)?)))

@@ -138,7 +138,12 @@ fn new_location(facts: FileFacts, sniffed: Sniffed) -> NewLocation {
     }
 }
 
-fn update(known: &KnownLocation, moved_to: Option<RelPath>, facts: &FileFacts, sniffed: Option<Sniffed>) -> LocationUpdate {
+fn update(
+    known: &KnownLocation,
+    moved_to: Option<RelPath>,
+    facts: &FileFacts,
+    sniffed: Option<Sniffed>,
+) -> LocationUpdate {
     let (mime, media_type) = match sniffed {
         Some(s) => (s.mime, Some(s.media_type)),
         None => (None, None),
@@ -172,7 +177,11 @@ fn sniff_file(facts: &FileFacts) -> (Sniffed, Option<WalkProblem>) {
 
 impl Library {
     /// Scans the sources named by `references` (ids, paths or URIs; all when empty).
-    pub async fn scan(&self, references: &[String], observer: &dyn ScanObserver) -> Result<Vec<ScanReport>> {
+    pub async fn scan(
+        &self,
+        references: &[String],
+        observer: &dyn ScanObserver,
+    ) -> Result<Vec<ScanReport>> {
         let sources = self.resolve_sources(references).await?;
         let mut reports = Vec::with_capacity(sources.len());
         for source in &sources {
@@ -215,7 +224,10 @@ impl Library {
 
         let partial = matches!(scope, Scope::Paths(_));
         let (starts, rows) = match &scope {
-            Scope::Source => (vec![root.clone()], self.catalog.known_locations(source.id, None).await?),
+            Scope::Source => (
+                vec![root.clone()],
+                self.catalog.known_locations(source.id, None).await?,
+            ),
             Scope::Paths(paths) => {
                 let mut starts = Vec::new();
                 let mut rows = Vec::new();
@@ -330,9 +342,9 @@ impl Library {
                 }
             }
         }
-        walker
-            .await
-            .map_err(|e| crate::Error::Internal(format!("the walker of {} failed: {e}", source.uri)))?;
+        walker.await.map_err(|e| {
+            crate::Error::Internal(format!("the walker of {} failed: {e}", source.uri))
+        })?;
 
         // The walk is complete: decide moves and missing files.
         let protected: Vec<RelPath> = problems
@@ -371,9 +383,9 @@ impl Library {
             let in_scope = id
                 .and_then(|id| unseen_by_inode.get(&id))
                 .and_then(|list| {
-                    list.iter()
-                        .copied()
-                        .find(|i| !claimed.contains(&known.rows[*i].id) && same_file(&known.rows[*i]))
+                    list.iter().copied().find(|i| {
+                        !claimed.contains(&known.rows[*i].id) && same_file(&known.rows[*i])
+                    })
                 })
                 .map(|i| known.rows[i].clone());
             let elsewhere = match (in_scope.is_none() && partial, id) {
@@ -386,8 +398,7 @@ impl Library {
                         !known.by_path.contains_key(row.rel_path.as_bytes())
                             && !claimed.contains(&row.id)
                             && same_file(row)
-                            && (row.state == LocationState::Missing
-                                || !still_there(&root, row))
+                            && (row.state == LocationState::Missing || !still_there(&root, row))
                     }),
                 _ => None,
             };

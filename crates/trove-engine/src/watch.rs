@@ -312,7 +312,11 @@ impl Library {
         observer: &(dyn Fn(&WatchEvent) + Send + Sync),
     ) -> Result<()> {
         for source in self.catalog.sources().await? {
-            let Some(root) = source.root.as_ref().filter(|_| source.kind == SourceKind::Local) else {
+            let Some(root) = source
+                .root
+                .as_ref()
+                .filter(|_| source.kind == SourceKind::Local)
+            else {
                 continue;
             };
             let reachable = root.is_dir();
@@ -348,7 +352,13 @@ mod tests {
 
     #[test]
     fn cover_keeps_the_outermost_paths() {
-        let got = cover(vec![rel("a/b/c.mov"), rel("a/b"), rel("a/bc.mov"), rel("d.mov"), rel("a/b/e/f")]);
+        let got = cover(vec![
+            rel("a/b/c.mov"),
+            rel("a/b"),
+            rel("a/bc.mov"),
+            rel("d.mov"),
+            rel("a/b/e/f"),
+        ]);
         assert_eq!(got, vec![rel("a/b"), rel("a/bc.mov"), rel("d.mov")]);
     }
 

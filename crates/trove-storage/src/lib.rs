@@ -9,7 +9,9 @@ pub mod sniff;
 pub mod walk;
 pub mod watch;
 
-pub use sniff::{sniff, sniff_name, Sniffed};
 pub use sniff::is_sidecar_name;
-pub use walk::{is_excluded, walk, FileFacts, WalkConfig, WalkItem, WalkProblem, DEFAULT_EXCLUDES, IGNORE_FILE};
+pub use sniff::{sniff, sniff_name, Sniffed};
+pub use walk::{
+    is_excluded, walk, FileFacts, WalkConfig, WalkItem, WalkProblem, DEFAULT_EXCLUDES, IGNORE_FILE,
+};
 pub use watch::{WatchBatch, Watcher};

@@ -101,7 +101,10 @@ pub fn classify(head: &[u8], ext: Option<&str>) -> Sniffed {
         (Some(c), _) => Some(c),
         (None, e) => e,
     };
-    let media_type = mime.as_deref().map(MediaType::from_mime).unwrap_or(MediaType::Other);
+    let media_type = mime
+        .as_deref()
+        .map(MediaType::from_mime)
+        .unwrap_or(MediaType::Other);
     Sniffed { mime, media_type }
 }
 
@@ -115,11 +118,29 @@ mod tests {
         // A mislabelled file is classified by its content.
         assert_eq!(classify(mp4, Some("txt")).media_type, MediaType::Video);
         assert_eq!(classify(b"", Some("mxf")).media_type, MediaType::Video);
-        assert_eq!(classify(b"", Some("mxf")).mime.as_deref(), Some("application/mxf"));
-        assert_eq!(classify(b"RIFF\x24\x00\x00\x00WAVEfmt ", None).media_type, MediaType::Audio);
-        assert_eq!(classify(b"\xff\xd8\xff\xe0", Some("jpg")).media_type, MediaType::Image);
-        assert_eq!(classify(b"hello", Some("pdf")).media_type, MediaType::Document);
-        assert_eq!(classify(b"hello", None), Sniffed { mime: None, media_type: MediaType::Other });
+        assert_eq!(
+            classify(b"", Some("mxf")).mime.as_deref(),
+            Some("application/mxf")
+        );
+        assert_eq!(
+            classify(b"RIFF\x24\x00\x00\x00WAVEfmt ", None).media_type,
+            MediaType::Audio
+        );
+        assert_eq!(
+            classify(b"\xff\xd8\xff\xe0", Some("jpg")).media_type,
+            MediaType::Image
+        );
+        assert_eq!(
+            classify(b"hello", Some("pdf")).media_type,
+            MediaType::Document
+        );
+        assert_eq!(
+            classify(b"hello", None),
+            Sniffed {
+                mime: None,
+                media_type: MediaType::Other
+            }
+        );
     }
 
     #[test]

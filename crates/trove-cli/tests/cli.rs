@@ -1,0 +1,360 @@
+//! End-to-end tests of the `trove` binary: crashes, bad input and the JSON contract of cli.md.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const TROVE: &str = env!("CARGO_BIN_EXE_trove");
+const MP4: &[u8] = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom";
+
+struct Setup {
+    dir: tempfile::TempDir,
+    media: PathBuf,
+    library: PathBuf,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let media = dir.path().join("media");
+        let library = dir.path().join("library");
+        std::fs::create_dir_all(&media).expect("mkdir");
+        Setup {
+            dir,
+            media,
+            library,
+        }
+    }
+
+    fn trove(&self) -> Command {
+        let mut cmd = Command::new(TROVE);
+        cmd.arg("--library").arg(&self.library);
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.trove().args(args).output().expect("run trove")
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "trove {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("one JSON document on stdout")
+    }
+
+    fn add_source(&self) {
+        let out = self
+            .trove()
+            .args(["source", "add"])
+            .arg(&self.media)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn files(&self, n: usize) -> Vec<PathBuf> {
+        (0..n)
+            .map(|i| {
+                let dir = self.media.join(format!("p{}/s{}", i % 7, i % 53));
+                std::fs::create_dir_all(&dir).expect("mkdir");
+                let path = dir.join(format!("clip_{i:05}.mov"));
+                std::fs::write(&path, MP4).expect("write");
+                path
+            })
+            .collect()
+    }
+
+    fn assert_check(&self) {
+        let out = self.run(&["check", "--json"]);
+        assert!(
+            out.status.success(),
+            "check failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+fn count(v: &Value, key: &str) -> u64 {
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} missing in {v}"))
+}
+
+#[test]
+fn stats_scan_and_show_follow_the_contract() {
+    let s = Setup::new();
+    s.add_source();
+    std::fs::write(s.media.join("a.mov"), MP4).expect("write");
+    std::fs::write(s.media.join("a.xmp"), b"<x:xmpmeta/>").expect("write");
+    let scan = s.json(&["scan", "--json"]);
+    for key in ["added", "updated", "moved", "missing", "errors"] {
+        assert!(scan.get(key).is_some(), "scan --json has {key}: {scan}");
+    }
+    assert_eq!(count(&scan, "added"), 2);
+    let stats = s.json(&["stats", "--json"]);
+    for (key, want) in [
+        ("assets", 1),
+        ("locations", 2),
+        ("sources", 1),
+        ("offline", 0),
+    ] {
+        assert_eq!(count(&stats, key), want, "{key} in {stats}");
+    }
+    let path = s.media.join("a.mov");
+    let asset = s.json(&["show", path.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(asset["media_type"], "video");
+    assert_eq!(asset["title"], "a.mov");
+    assert!(asset["metadata"].is_object());
+    let location = &asset["locations"][0];
+    assert_eq!(location["path"], path.to_str().expect("utf-8"));
+    assert!(location["uri"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("file:///")));
+    assert_eq!(location["online"], true);
+    assert_eq!(count(location, "size"), MP4.len() as u64);
+    let by_id = s.json(&["show", &asset["id"].to_string(), "--json"]);
+    assert_eq!(by_id["id"], asset["id"]);
+
+    let missing = s.run(&["show", "/nowhere/x.mov"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nowhere/x.mov"));
+    let usage = s.run(&["scan", "--no-such-flag"]);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+/// kill -9 at several moments of a scan; the next scan completes it and the counts are exact.
+#[test]
+fn a_scan_killed_at_any_moment_is_completed_by_the_next() {
+    let s = Setup::new();
+    s.add_source();
+    const FILES: usize = 30_000;
+    s.files(FILES);
+    let mut killed_mid_scan = 0;
+    for delay_ms in [30u64, 120, 300, 600, 1200] {
+        let mut child = s
+            .trove()
+            .arg("scan")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn scan");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if child.try_wait().expect("poll").is_none() {
+            killed_mid_scan += 1;
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        s.assert_check();
+    }
+    assert!(
+        killed_mid_scan > 0,
+        "no kill landed while a scan was running"
+    );
+    let scan = s.json(&["scan", "--json"]);
+    assert_eq!(count(&scan, "files"), FILES as u64);
+    let stats = s.json(&["stats", "--json"]);
+    assert_eq!(count(&stats, "locations"), FILES as u64);
+    assert_eq!(count(&stats, "assets"), FILES as u64);
+    assert_eq!(count(&stats, "missing"), 0);
+    s.assert_check();
+}
+
+/// Files deleted while a scan runs: the scan finishes with exit 0 and the next one is exact.
+#[test]
+fn files_vanishing_during_a_scan_are_not_fatal() {
+    let s = Setup::new();
+    s.add_source();
+    let files = s.files(20_000);
+    let child = s
+        .trove()
+        .args(["scan", "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    for path in files.iter().step_by(4) {
+        let _ = std::fs::remove_file(path);
+    }
+    let out = child.wait_with_output().expect("scan");
+    assert!(out.status.success());
+    let scan: Value = serde_json::from_slice(&out.stdout).expect("json");
+    for e in scan["errors"].as_array().expect("errors") {
+        assert!(e["path"].as_str().is_some_and(|p| !p.is_empty()), "{e}");
+    }
+    s.json(&["scan", "--json"]);
+    let stats = s.json(&["stats", "--json"]);
+    assert_eq!(
+        count(&stats, "locations") - count(&stats, "missing"),
+        15_000
+    );
+    s.assert_check();
+}
+
+fn uid_of_self() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(0)
+}
+
+/// Runs trove as an unprivileged user: root reads every folder, whatever its mode.
+fn unprivileged(s: &Setup, args: &[&str]) -> Output {
+    let mut cmd = if uid_of_self() == 0 {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", TROVE]);
+        c
+    } else {
+        Command::new(TROVE)
+    };
+    cmd.arg("--library")
+        .arg(&s.library)
+        .args(args)
+        .output()
+        .expect("run trove")
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[test]
+fn bad_input_is_listed_with_its_path_and_the_scan_goes_on() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = Setup::new();
+    for dir in [s.dir.path(), s.media.as_path()] {
+        chmod(dir, 0o777);
+    }
+    std::fs::create_dir_all(&s.library).expect("mkdir");
+    chmod(&s.library, 0o777);
+    std::fs::write(s.media.join("ok.mov"), MP4).expect("write");
+    let odd = s
+        .media
+        .join(std::ffi::OsStr::from_bytes(b"odd\xff\xfe name.mov"));
+    std::fs::write(&odd, MP4).expect("write");
+    let locked = s.media.join("locked");
+    std::fs::create_dir_all(locked.join("inner")).expect("mkdir");
+    std::fs::write(locked.join("inner/secret.mov"), MP4).expect("write");
+    std::fs::create_dir_all(s.media.join("a/b")).expect("mkdir");
+    std::os::unix::fs::symlink(s.media.join("a"), s.media.join("a/b/loop")).expect("symlink");
+
+    let out = unprivileged(&s, &["source", "add", s.media.to_str().expect("utf-8")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // First a clean scan, then the folder becomes unreadable: its file must not turn "missing".
+    let out = unprivileged(&s, &["scan", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    chmod(&locked, 0o000);
+    let out = unprivileged(&s, &["scan", "--json"]);
+    chmod(&locked, 0o755);
+    assert!(out.status.success(), "exit 0 despite problems");
+    let scan: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let errors = scan["errors"].as_array().expect("errors");
+    let listed = |needle: &str, what: &str| {
+        errors.iter().any(|e| {
+            e["path"].as_str().is_some_and(|p| p.ends_with(needle))
+                && e["message"].as_str().is_some_and(|m| m.contains(what))
+        })
+    };
+    assert!(listed("/locked", "permission denied"), "{errors:?}");
+    assert!(listed("/a/b/loop", "loop"), "{errors:?}");
+    assert_eq!(
+        count(&scan, "missing"),
+        0,
+        "an unreadable folder is not a deleted one"
+    );
+
+    let stats = s.json(&["stats", "--json"]);
+    assert_eq!(count(&stats, "locations"), 3);
+    assert_eq!(count(&stats, "missing"), 0);
+    let asset = s
+        .trove()
+        .arg("show")
+        .arg(&odd)
+        .arg("--json")
+        .output()
+        .expect("show");
+    assert!(
+        asset.status.success(),
+        "the odd name is found by its raw bytes"
+    );
+    let asset: Value = serde_json::from_slice(&asset.stdout).expect("json");
+    let uri = asset["locations"][0]["uri"].as_str().expect("uri");
+    assert!(uri.ends_with("/odd%FF%FE%20name.mov"), "{uri}");
+    let by_uri = s.json(&["show", uri, "--json"]);
+    assert_eq!(by_uri["id"], asset["id"]);
+    s.assert_check();
+}
+
+#[test]
+fn watch_follows_changes_until_terminated() {
+    let s = Setup::new();
+    s.add_source();
+    let mut child = s
+        .trove()
+        .args(["watch", "--json", "--debounce-ms", "100"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn watch");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let wait_for = |what: &str| loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no {what} event"));
+        if line.contains(what) {
+            break;
+        }
+    };
+    wait_for("\"ready\"");
+    std::fs::write(s.media.join("new.mov"), MP4).expect("write");
+    let deadline2 = Instant::now() + Duration::from_secs(60);
+    loop {
+        let stats = s.json(&["stats", "--json"]);
+        if count(&stats, "locations") == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline2,
+            "watch did not record the new file"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let status = child.wait().expect("wait");
+    assert!(
+        status.success(),
+        "watch exits cleanly on SIGTERM: {status:?}"
+    );
+    s.assert_check();
+}
