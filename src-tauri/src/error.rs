@@ -1,0 +1,141 @@
+//! The one error that crosses IPC: `{kind, message}`.
+//!
+//! Engine errors are classified into a few kinds the UI can act on. Internal errors are logged
+//! here with their whole source chain and reach the UI only as a generic message.
+
+use std::error::Error as StdError;
+
+use serde::Serialize;
+
+/// What kind of failure the UI is told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub(crate) enum ErrorKind {
+    /// The thing asked for does not exist.
+    NotFound,
+    /// The request itself, or the app's configuration, was wrong.
+    InvalidInput,
+    /// Reading or writing files failed.
+    Io,
+    /// A bug or an unexpected state; details are in the log only.
+    Internal,
+}
+
+/// The serializable error every command returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct IpcError {
+    kind: ErrorKind,
+    message: String,
+}
+
+/// The message shown for internal errors, whose details stay in the log.
+const INTERNAL_MESSAGE: &str = "Something went wrong inside Trove. The log has the details.";
+
+impl IpcError {
+    /// An error of `kind` with a message fit to show to the user.
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// An internal error: logs `err` with its chain and hides it behind a generic message.
+    pub(crate) fn internal(context: &str, err: &(dyn StdError + 'static)) -> Self {
+        log_chain(context, err);
+        Self::new(ErrorKind::Internal, INTERNAL_MESSAGE)
+    }
+}
+
+impl From<trove_engine::Error> for IpcError {
+    fn from(err: trove_engine::Error) -> Self {
+        use trove_engine::Error as E;
+        let kind = match &err {
+            E::NotFound(_) => ErrorKind::NotFound,
+            E::InvalidInput(_) | E::BadSourcePath { .. } | E::NoLibraryDir => {
+                ErrorKind::InvalidInput
+            }
+            E::Library { .. } | E::Watch { .. } => ErrorKind::Io,
+            _ => return Self::internal("engine call failed", &err),
+        };
+        tracing::warn!(error = %chain(&err), ?kind, "engine call refused");
+        Self::new(kind, err.to_string())
+    }
+}
+
+/// Logs `err` and every error in its source chain on one line.
+pub(crate) fn log_chain(context: &str, err: &(dyn StdError + 'static)) {
+    tracing::error!(error = %chain(err), "{context}");
+}
+
+/// `err: source: source…`, the whole chain as one string.
+///
+/// A cause whose text the message already ends with (`"…: {source}"` and `#[source]`) is not
+/// repeated.
+fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn serializes_as_kind_and_message() {
+        let err = IpcError::new(ErrorKind::NotFound, "no such asset");
+        let json = serde_json::to_value(&err).expect("serializes");
+        assert_eq!(
+            json,
+            serde_json::json!({ "kind": "notFound", "message": "no such asset" })
+        );
+    }
+
+    #[test]
+    fn engine_errors_keep_their_kind() {
+        let err = IpcError::from(trove_engine::Error::NotFound("asset 42".into()));
+        assert_eq!(err.kind, ErrorKind::NotFound);
+        assert_eq!(err.message, "asset 42 not found");
+        let err = IpcError::from(trove_engine::Error::Internal("task died".into()));
+        assert_eq!(err.kind, ErrorKind::Internal);
+        assert_eq!(err.message, INTERNAL_MESSAGE);
+    }
+
+    #[test]
+    fn internal_errors_hide_their_details() {
+        let err = Outer(std::io::Error::other("disk on fire"));
+        let ipc = IpcError::internal("test", &err);
+        assert_eq!(ipc.kind, ErrorKind::Internal);
+        assert!(!ipc.message.contains("disk on fire"));
+    }
+
+    #[test]
+    fn chain_joins_sources() {
+        let err = Outer(std::io::Error::other("inner"));
+        assert_eq!(chain(&err), "outer: inner");
+    }
+
+    #[test]
+    fn chain_does_not_repeat_a_cause_already_in_the_message() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot open: {0}")]
+        struct Quoting(#[source] std::io::Error);
+        let err = Quoting(std::io::Error::other("gone"));
+        assert_eq!(chain(&err), "cannot open: gone");
+    }
+}
