@@ -79,7 +79,6 @@ CREATE TABLE changes (
     entity_id  INTEGER NOT NULL,
     op         TEXT    NOT NULL CHECK (op IN ('insert', 'update', 'delete'))
 );
-CREATE INDEX changes_entity ON changes (entity, entity_id);
 
 CREATE TRIGGER assets_insert AFTER INSERT ON assets BEGIN
     INSERT INTO changes (entity, entity_id, op) VALUES ('asset', NEW.id, 'insert');

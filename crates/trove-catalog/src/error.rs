@@ -38,6 +38,14 @@ pub enum Error {
         /// What did not parse.
         source: trove_core::Error,
     },
+    /// A result the catalog built does not decode.
+    #[error("cannot decode {what} from the catalog: {message}")]
+    Decode {
+        /// What was being read.
+        what: &'static str,
+        /// Why it failed.
+        message: String,
+    },
     /// Any other database error.
     #[error("catalog query failed: {0}")]
     Sqlx(#[from] sqlx::Error),

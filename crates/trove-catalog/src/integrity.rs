@@ -111,10 +111,10 @@ impl Catalog {
         let row = sqlx::query(
             "SELECT (SELECT coalesce(max(seq), 0) FROM changes) AS max_seq, \
                     (SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'changes') AS issued, \
-                    (SELECT count(*) FROM assets a WHERE NOT EXISTS (SELECT 1 FROM changes c \
-                        WHERE c.entity = 'asset' AND c.entity_id = a.id)) AS assets_unlogged, \
-                    (SELECT count(*) FROM locations l WHERE NOT EXISTS (SELECT 1 FROM changes c \
-                        WHERE c.entity = 'location' AND c.entity_id = l.id)) AS locations_unlogged",
+                    (SELECT count(*) FROM assets WHERE id NOT IN \
+                        (SELECT entity_id FROM changes WHERE entity = 'asset')) AS assets_unlogged, \
+                    (SELECT count(*) FROM locations WHERE id NOT IN \
+                        (SELECT entity_id FROM changes WHERE entity = 'location')) AS locations_unlogged",
         )
         .fetch_one(&self.pool)
         .await?;

@@ -10,20 +10,24 @@
 //! The same reconciliation serves the watcher, restricted to the paths its events name.
 
 use crate::{Library, Result};
+use hashbrown::HashTable;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use trove_catalog::{Batch, KnownLocation, LocationUpdate, NewLocation, Role, SourceRow};
-use trove_core::{LocationState, MediaType, RelPath, ScanProblem, ScanReport, SourceKind};
-use trove_storage::{FileFacts, Sniffed, WalkConfig, WalkItem, WalkProblem};
+use trove_core::{
+    LocationId, LocationState, MediaType, RelPath, ScanProblem, ScanReport, SourceKind,
+};
+use trove_storage::{FileFacts, Sniffed, Visitor, WalkConfig, WalkItem, WalkProblem};
 
 /// Rows written per transaction.
 const BATCH_ROWS: usize = 4096;
-/// Files in flight between the walker threads and the writer.
-const CHANNEL_DEPTH: usize = 8192;
+/// Chunks of findings in flight between the walker threads and the writer.
+const CHANNEL_DEPTH: usize = 64;
 /// How often progress is reported.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
@@ -65,29 +69,40 @@ pub(crate) enum Scope {
     Paths(Vec<RelPath>),
 }
 
-/// What the catalog knew about the scope, shared with the walker threads.
+/// What the catalog knew about the scope, shared read-only with the walker threads.
 struct Known {
     rows: Vec<KnownLocation>,
-    by_path: HashMap<Vec<u8>, usize>,
+    /// Indexes into `rows`, hashed by path: no path is copied.
+    by_path: HashTable<usize>,
+    hasher: RandomState,
     inodes: HashSet<(u64, u64)>,
     seen: Vec<AtomicBool>,
 }
 
 impl Known {
     fn new(rows: Vec<KnownLocation>) -> Known {
-        let by_path = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.rel_path.as_bytes().to_vec(), i))
-            .collect();
+        let hasher = RandomState::new();
+        let mut by_path = HashTable::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let hash = hasher.hash_one(row.rel_path.as_bytes());
+            by_path.insert_unique(hash, i, |&j| hasher.hash_one(rows[j].rel_path.as_bytes()));
+        }
         let inodes = rows.iter().filter_map(identity).collect();
         let seen = rows.iter().map(|_| AtomicBool::new(false)).collect();
         Known {
             rows,
             by_path,
+            hasher,
             inodes,
             seen,
         }
+    }
+
+    fn index_of(&self, path: &[u8]) -> Option<usize> {
+        let hash = self.hasher.hash_one(path);
+        self.by_path
+            .find(hash, |&i| self.rows[i].rel_path.as_bytes() == path)
+            .copied()
     }
 }
 
@@ -97,8 +112,14 @@ fn identity(row: &KnownLocation) -> Option<(u64, u64)> {
 
 /// What the walker threads hand to the writer.
 enum Found {
-    New(FileFacts, Sniffed),
-    Changed(usize, FileFacts, Sniffed),
+    /// A path the catalog does not know; `maybe_moved` when a known location has its inode.
+    New {
+        facts: FileFacts,
+        sniffed: Sniffed,
+        maybe_moved: bool,
+    },
+    /// A known location whose file changed.
+    Changed(LocationId, FileFacts, Sniffed),
     Problem(WalkProblem),
 }
 
@@ -106,6 +127,98 @@ enum Found {
 struct Counters {
     files: AtomicU64,
     unchanged: AtomicU64,
+}
+
+/// Findings sent to the writer at once, to keep the channel (and thread wake-ups) quiet.
+const SEND_CHUNK: usize = 256;
+
+/// One walker thread's visitor. The catalog's locations load while the walk has already started:
+/// until they are there, files are only stat'ed and kept in `pending`.
+struct ScanVisitor {
+    known: Arc<OnceLock<Known>>,
+    partial: bool,
+    pending: Vec<FileFacts>,
+    out: Vec<Found>,
+    tx: mpsc::Sender<Vec<Found>>,
+    counters: Arc<Counters>,
+}
+
+impl ScanVisitor {
+    fn send(&mut self) -> bool {
+        self.out.is_empty() || self.tx.blocking_send(std::mem::take(&mut self.out)).is_ok()
+    }
+}
+
+/// Compares one file with the catalog; only new or changed files are sniffed and reported.
+fn check(
+    known: &Known,
+    partial: bool,
+    counters: &Counters,
+    facts: FileFacts,
+    out: &mut Vec<Found>,
+) {
+    let index = known.index_of(facts.rel_path.as_bytes());
+    if let Some(i) = index {
+        known.seen[i].store(true, Ordering::Relaxed);
+        if unchanged(&known.rows[i], &facts) {
+            counters.unchanged.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    }
+    let (sniffed, problem) = sniff_file(&facts);
+    if let Some(p) = problem {
+        let vanished = p.vanished;
+        out.push(Found::Problem(p));
+        if vanished {
+            return;
+        }
+    }
+    out.push(match index {
+        Some(i) => Found::Changed(known.rows[i].id, facts, sniffed),
+        None => {
+            let id = facts.device.zip(facts.inode);
+            let maybe_moved = id.is_some_and(|id| partial || known.inodes.contains(&id));
+            Found::New {
+                facts,
+                sniffed,
+                maybe_moved,
+            }
+        }
+    });
+}
+
+impl Visitor for ScanVisitor {
+    fn visit(&mut self, item: WalkItem) -> bool {
+        match item {
+            WalkItem::File(facts) => {
+                self.counters.files.fetch_add(1, Ordering::Relaxed);
+                match self.known.get() {
+                    None => self.pending.push(facts),
+                    Some(known) => {
+                        for earlier in std::mem::take(&mut self.pending) {
+                            check(known, self.partial, &self.counters, earlier, &mut self.out);
+                        }
+                        check(known, self.partial, &self.counters, facts, &mut self.out);
+                    }
+                }
+            }
+            WalkItem::Problem(p) => self.out.push(Found::Problem(p)),
+        }
+        self.out.len() < SEND_CHUNK || self.send()
+    }
+}
+
+impl Drop for ScanVisitor {
+    fn drop(&mut self) {
+        if !self.pending.is_empty() {
+            // The walk outran the catalog: wait for it (the loader always fills the cell).
+            let known = self.known.wait();
+            for facts in std::mem::take(&mut self.pending) {
+                check(known, self.partial, &self.counters, facts, &mut self.out);
+            }
+        }
+        self.send();
+    }
 }
 
 fn unchanged(known: &KnownLocation, facts: &FileFacts) -> bool {
@@ -139,7 +252,7 @@ fn new_location(facts: FileFacts, sniffed: Sniffed) -> NewLocation {
 }
 
 fn update(
-    known: &KnownLocation,
+    id: LocationId,
     moved_to: Option<RelPath>,
     facts: &FileFacts,
     sniffed: Option<Sniffed>,
@@ -149,7 +262,7 @@ fn update(
         None => (None, None),
     };
     LocationUpdate {
-        id: known.id,
+        id,
         rel_path: moved_to,
         size: facts.size,
         mtime_ns: facts.mtime_ns,
@@ -223,15 +336,11 @@ impl Library {
         report.online = true;
 
         let partial = matches!(scope, Scope::Paths(_));
-        let (starts, rows) = match &scope {
-            Scope::Source => (
-                vec![root.clone()],
-                self.catalog.known_locations(source.id, None).await?,
-            ),
+        let mut starts = Vec::new();
+        let mut within = Vec::new();
+        match &scope {
+            Scope::Source => starts.push(root.clone()),
             Scope::Paths(paths) => {
-                let mut starts = Vec::new();
-                let mut rows = Vec::new();
-                let mut ids = HashSet::new();
                 for rel in paths {
                     let abs = rel.to_path(&root);
                     if trove_storage::is_excluded(&root, &abs) {
@@ -240,16 +349,27 @@ impl Library {
                     if std::fs::symlink_metadata(&abs).is_ok() {
                         starts.push(abs);
                     }
-                    for row in self.catalog.known_locations(source.id, Some(rel)).await? {
-                        if ids.insert(row.id) {
-                            rows.push(row);
-                        }
-                    }
+                    within.push(rel.clone());
                 }
-                (starts, rows)
             }
+        }
+        // Load what the catalog knows while the walk starts: both take about as long.
+        let cell: Arc<OnceLock<Known>> = Arc::new(OnceLock::new());
+        let loader = {
+            let catalog = self.catalog.clone();
+            let cell = Arc::clone(&cell);
+            let source_id = source.id;
+            tokio::spawn(async move {
+                let rows = load_known(&catalog, source_id, partial.then_some(within)).await;
+                let (known, result) = match rows {
+                    Ok(rows) => (Known::new(rows), Ok(())),
+                    Err(e) => (Known::new(Vec::new()), Err(e)),
+                };
+                // Always fill the cell: walker threads may be waiting for it.
+                let _ = cell.set(known);
+                result
+            })
         };
-        let known = Arc::new(Known::new(rows));
         let counters = Arc::new(Counters::default());
         let follow_links = source
             .config
@@ -262,38 +382,18 @@ impl Library {
             ..WalkConfig::new(&root)
         };
 
-        let (tx, mut rx) = mpsc::channel::<Found>(CHANNEL_DEPTH);
+        let (tx, mut rx) = mpsc::channel::<Vec<Found>>(CHANNEL_DEPTH);
         let walker = {
-            let known = Arc::clone(&known);
+            let cell = Arc::clone(&cell);
             let counters = Arc::clone(&counters);
             tokio::task::spawn_blocking(move || {
-                trove_storage::walk(&config, |item| {
-                    let found = match item {
-                        WalkItem::File(facts) => {
-                            counters.files.fetch_add(1, Ordering::Relaxed);
-                            let index = known.by_path.get(facts.rel_path.as_bytes()).copied();
-                            if let Some(i) = index {
-                                known.seen[i].store(true, Ordering::Relaxed);
-                                if unchanged(&known.rows[i], &facts) {
-                                    counters.unchanged.fetch_add(1, Ordering::Relaxed);
-                                    return true;
-                                }
-                            }
-                            let (sniffed, problem) = sniff_file(&facts);
-                            if let Some(p) = problem {
-                                let vanished = p.vanished;
-                                if tx.blocking_send(Found::Problem(p)).is_err() || vanished {
-                                    return !tx.is_closed();
-                                }
-                            }
-                            match index {
-                                Some(i) => Found::Changed(i, facts, sniffed),
-                                None => Found::New(facts, sniffed),
-                            }
-                        }
-                        WalkItem::Problem(p) => Found::Problem(p),
-                    };
-                    tx.blocking_send(found).is_ok()
+                trove_storage::walk(&config, || ScanVisitor {
+                    known: Arc::clone(&cell),
+                    partial,
+                    pending: Vec::new(),
+                    out: Vec::with_capacity(SEND_CHUNK),
+                    tx: tx.clone(),
+                    counters: Arc::clone(&counters),
                 });
             })
         };
@@ -309,22 +409,20 @@ impl Library {
         let mut ticker = tokio::time::interval(PROGRESS_EVERY);
         loop {
             tokio::select! {
-                found = rx.recv() => {
-                    let Some(found) = found else { break };
-                    match found {
-                        Found::New(facts, sniffed) => {
-                            let id = facts.device.zip(facts.inode);
-                            if id.is_some_and(|id| partial || known.inodes.contains(&id)) {
-                                deferred.push((facts, sniffed));
-                            } else {
+                chunk = rx.recv() => {
+                    let Some(chunk) = chunk else { break };
+                    for found in chunk {
+                        match found {
+                            Found::New { facts, sniffed, maybe_moved: true } => deferred.push((facts, sniffed)),
+                            Found::New { facts, sniffed, maybe_moved: false } => {
                                 batch.inserts.push(new_location(facts, sniffed));
                             }
+                            Found::Changed(id, facts, sniffed) => {
+                                batch.updates.push(update(id, None, &facts, Some(sniffed)));
+                                report.updated += 1;
+                            }
+                            Found::Problem(p) => problems.push(p),
                         }
-                        Found::Changed(i, facts, sniffed) => {
-                            batch.updates.push(update(&known.rows[i], None, &facts, Some(sniffed)));
-                            report.updated += 1;
-                        }
-                        Found::Problem(p) => problems.push(p),
                     }
                     if batch.len() >= BATCH_ROWS {
                         let outcome = self.catalog.write_batch(source.id, &batch).await?;
@@ -342,9 +440,17 @@ impl Library {
                 }
             }
         }
-        walker.await.map_err(|e| {
-            crate::Error::Internal(format!("the walker of {} failed: {e}", source.uri))
-        })?;
+        let internal = |what: &str, e: tokio::task::JoinError| {
+            crate::Error::Internal(format!("the {what} of {} failed: {e}", source.uri))
+        };
+        walker.await.map_err(|e| internal("walker", e))?;
+        loader.await.map_err(|e| internal("catalog loader", e))??;
+        let Some(known) = cell.get() else {
+            return Err(crate::Error::Internal(
+                "the catalog loader left nothing".into(),
+            ));
+        };
+        tracing::debug!(rows = known.rows.len(), elapsed = ?started.elapsed(), "walk done");
 
         // The walk is complete: decide moves and missing files.
         let protected: Vec<RelPath> = problems
@@ -395,7 +501,7 @@ impl Library {
                     .await?
                     .into_iter()
                     .find(|row| {
-                        !known.by_path.contains_key(row.rel_path.as_bytes())
+                        known.index_of(row.rel_path.as_bytes()).is_none()
                             && !claimed.contains(&row.id)
                             && same_file(row)
                             && (row.state == LocationState::Missing || !still_there(&root, row))
@@ -406,7 +512,7 @@ impl Library {
                 Some(row) => {
                     claimed.insert(row.id);
                     let to = facts.rel_path.clone();
-                    batch.updates.push(update(&row, Some(to), &facts, None));
+                    batch.updates.push(update(row.id, Some(to), &facts, None));
                     report.moved += 1;
                 }
                 None => batch.inserts.push(new_location(facts, sniffed)),
@@ -422,7 +528,9 @@ impl Library {
         report.added += outcome.inserted;
         report.missing = outcome.missing;
         written += batch.len() as u64;
+        tracing::debug!(elapsed = ?started.elapsed(), "final batch written");
         report.sidecars_linked = self.catalog.link_sidecars(source.id).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "sidecars linked");
         if !partial {
             self.catalog.mark_scanned(source.id).await?;
         }
@@ -445,6 +553,27 @@ impl Library {
         observer.progress(&progress);
         Ok(report)
     }
+}
+
+/// The catalog's locations of `source`, all or those at or under the `within` paths.
+async fn load_known(
+    catalog: &trove_catalog::Catalog,
+    source: trove_core::SourceId,
+    within: Option<Vec<RelPath>>,
+) -> Result<Vec<KnownLocation>> {
+    let Some(paths) = within else {
+        return Ok(catalog.known_locations(source, None).await?);
+    };
+    let mut rows = Vec::new();
+    let mut ids = HashSet::new();
+    for rel in &paths {
+        for row in catalog.known_locations(source, Some(rel)).await? {
+            if ids.insert(row.id) {
+                rows.push(row);
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// Whether a known location's file is still at its path (a hard link rather than a move).

@@ -12,6 +12,7 @@ pub mod watch;
 pub use sniff::is_sidecar_name;
 pub use sniff::{sniff, sniff_name, Sniffed};
 pub use walk::{
-    is_excluded, walk, FileFacts, WalkConfig, WalkItem, WalkProblem, DEFAULT_EXCLUDES, IGNORE_FILE,
+    is_excluded, walk, FileFacts, Visitor, WalkConfig, WalkItem, WalkProblem, DEFAULT_EXCLUDES,
+    IGNORE_FILE,
 };
 pub use watch::{WatchBatch, Watcher};

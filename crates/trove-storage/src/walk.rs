@@ -139,11 +139,25 @@ pub enum WalkItem {
     Problem(WalkProblem),
 }
 
-/// Walks the source in parallel, calling `visit` from the walker threads for every regular file
-/// and every problem. `visit` returns `false` to stop the walk early. Blocks until done.
-pub fn walk<F>(config: &WalkConfig, visit: F)
+/// Receives the findings of one walker thread; dropped when that thread is done, so a visitor
+/// that buffers can flush in `Drop`.
+pub trait Visitor: Send {
+    /// Handles one finding; returns `false` to stop the walk.
+    fn visit(&mut self, item: WalkItem) -> bool;
+}
+
+impl<F: FnMut(WalkItem) -> bool + Send> Visitor for F {
+    fn visit(&mut self, item: WalkItem) -> bool {
+        self(item)
+    }
+}
+
+/// Walks the source in parallel, with one visitor per walker thread made by `make_visitor`, for
+/// every regular file and every problem. Blocks until done.
+pub fn walk<V, B>(config: &WalkConfig, mut make_visitor: B)
 where
-    F: Fn(WalkItem) -> bool + Sync,
+    V: Visitor,
+    B: FnMut() -> V,
 {
     let Some((first, rest)) = config.starts.split_first() else {
         return;
@@ -162,8 +176,8 @@ where
         builder.overrides(o);
     }
     let root = config.root.as_path();
-    let visit = &visit;
     builder.build_parallel().run(|| {
+        let mut visitor = make_visitor();
         Box::new(move |result| {
             let keep_going = match result {
                 Ok(entry) => match entry.file_type() {
@@ -171,13 +185,13 @@ where
                     // stdin is never walked; no type means a file the OS could not classify.
                     None | Some(_) => match entry.metadata() {
                         Ok(meta) => match FileFacts::from_metadata(root, entry.path(), &meta) {
-                            Some(facts) => visit(WalkItem::File(facts)),
+                            Some(facts) => visitor.visit(WalkItem::File(facts)),
                             None => true,
                         },
-                        Err(err) => visit(WalkItem::Problem(problem(err, entry.path()))),
+                        Err(err) => visitor.visit(WalkItem::Problem(problem(err, entry.path()))),
                     },
                 },
-                Err(err) => visit(WalkItem::Problem(problem(err, first))),
+                Err(err) => visitor.visit(WalkItem::Problem(problem(err, first))),
             };
             if keep_going {
                 WalkState::Continue
@@ -287,12 +301,14 @@ mod tests {
     fn collect(config: &WalkConfig) -> (Vec<String>, Vec<WalkProblem>) {
         let files = Mutex::new(Vec::new());
         let problems = Mutex::new(Vec::new());
-        walk(config, |item| {
-            match item {
-                WalkItem::File(f) => files.lock().expect("lock").push(f.rel_path.to_lossy()),
-                WalkItem::Problem(p) => problems.lock().expect("lock").push(p),
+        walk(config, || {
+            |item| {
+                match item {
+                    WalkItem::File(f) => files.lock().expect("lock").push(f.rel_path.to_lossy()),
+                    WalkItem::Problem(p) => problems.lock().expect("lock").push(p),
+                }
+                true
             }
-            true
         });
         let mut files = files.into_inner().expect("lock");
         files.sort();
