@@ -241,6 +241,9 @@ impl Catalog {
         let first_asset: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM assets")
             .fetch_one(&mut *tx)
             .await?;
+        let last_location: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM locations")
+            .fetch_one(&mut *tx)
+            .await?;
         let mut next_asset = first_asset;
         for chunk in batch.inserts.chunks(INSERT_CHUNK) {
             let owners: Vec<Option<i64>> = chunk
@@ -291,6 +294,23 @@ impl Catalog {
             });
             q.push(" ON CONFLICT (source_id, rel_path) DO NOTHING");
             outcome.inserted += q.build().execute(&mut *tx).await?.rows_affected();
+        }
+        if !batch.inserts.is_empty() {
+            // The change sequence for inserts, set-based (see the migration for why).
+            sqlx::query(
+                "INSERT INTO changes (entity, entity_id, op) \
+                 SELECT 'asset', id, 'insert' FROM assets WHERE id >= ? ORDER BY id",
+            )
+            .bind(first_asset)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO changes (entity, entity_id, op) \
+                 SELECT 'location', id, 'insert' FROM locations WHERE id > ? ORDER BY id",
+            )
+            .bind(last_location)
+            .execute(&mut *tx)
+            .await?;
         }
         if outcome.inserted < batch.inserts.len() as u64 && next_asset > first_asset {
             // Another writer recorded some of these paths first: drop the assets left without one.
