@@ -10,9 +10,10 @@
 //! The same reconciliation serves the watcher, restricted to the paths its events name.
 
 use crate::{Library, Result};
+use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -74,14 +75,14 @@ struct Known {
     rows: Vec<KnownLocation>,
     /// Indexes into `rows`, hashed by path: no path is copied.
     by_path: HashTable<usize>,
-    hasher: RandomState,
+    hasher: DefaultHashBuilder,
     inodes: HashSet<(u64, u64)>,
     seen: Vec<AtomicBool>,
 }
 
 impl Known {
     fn new(rows: Vec<KnownLocation>) -> Known {
-        let hasher = RandomState::new();
+        let hasher = DefaultHashBuilder::default();
         let mut by_path = HashTable::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
             let hash = hasher.hash_one(row.rel_path.as_bytes());

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# End-to-end scan benchmark: Trove against `fd` (the peer walker) on a generated 100k-file tree.
+#
+#   scripts/bench.sh            # or: make bench
+#
+# Environment:
+#   BENCH_DIR     where the temporary tree and libraries go   (default /tmp/trove-bench)
+#   BENCH_FILES   files in the generated tree                 (default 100000)
+#   BENCH_SEED    gen-tree seed                               (default 42)
+#   BENCH_RUNS    hyperfine runs per command                  (default 10)
+#   BENCH_KEEP=1  keep the tree and libraries afterwards
+#   BENCH_STRICT=1  exit 1 when a speed goal is missed (correctness failures always exit 1)
+#   BENCH_COMMIT  label for the measured source tree (default: git describe of this checkout)
+#
+# Writes bench-out/scan.md (the report, also printed on stdout) and bench-out/hyperfine-*.json.
+# Build output, tool installation and hyperfine progress go to stderr.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+FILES=${BENCH_FILES:-100000}
+SEED=${BENCH_SEED:-42}
+RUNS=${BENCH_RUNS:-10}
+BENCH_DIR=${BENCH_DIR:-/tmp/trove-bench}
+OUT="$ROOT/bench-out"
+# Goals (docs/benchmarks.md): full scan <= 4x fd, unchanged rescan <= 1.5x fd.
+GOAL_FULL=4
+GOAL_RESCAN=1.5
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- peers, installed only when missing ---------------------------------------------------
+apt_install() {
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    log "installing Debian package(s): $*"
+    "${sudo[@]}" apt-get install -y -q "$@" >&2 ||
+        { "${sudo[@]}" apt-get update -q >&2 && "${sudo[@]}" apt-get install -y -q "$@" >&2; }
+}
+command -v fdfind >/dev/null || apt_install fd-find
+command -v hyperfine >/dev/null || apt_install hyperfine
+[ -x /usr/bin/time ] || apt_install time
+
+# --- build --------------------------------------------------------------------------------
+log "building release trove-cli and trove-bench"
+cargo build --release -p trove-cli -p trove-bench >&2
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+[ -n "$TARGET_DIR" ] || die "cannot find cargo's target directory"
+TROVE="$TARGET_DIR/release/trove"
+GEN="$TARGET_DIR/release/gen-tree"
+[ -x "$TROVE" ] && [ -x "$GEN" ] || die "built binaries not found under $TARGET_DIR/release"
+
+# --- tree ---------------------------------------------------------------------------------
+mkdir -p "$BENCH_DIR" "$OUT"
+RUN_DIR=$(mktemp -d "$BENCH_DIR/run.XXXXXX")
+cleanup() {
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then
+        log "kept $RUN_DIR"
+    else
+        rm -rf "$RUN_DIR"
+    fi
+}
+trap cleanup EXIT
+TREE="$RUN_DIR/tree"
+LIB="$RUN_DIR/lib-full"     # re-created before every full-scan run
+LIB2="$RUN_DIR/lib-rescan"  # scanned once, then rescanned unchanged
+LIB3="$RUN_DIR/lib-rss"     # peak-RSS measurements
+
+log "generating $FILES files (seed $SEED) in $TREE"
+gen_start=$(date +%s.%N)
+GEN_SUMMARY=$("$GEN" --files "$FILES" --seed "$SEED" "$TREE")
+gen_secs=$(awk -v a="$gen_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+log "gen-tree: $GEN_SUMMARY in ${gen_secs}s"
+# Flush the new tree's dirty pages now, so that writeback does not run during the timings.
+sync
+
+FD_COUNT=$(fdfind -u --type f . "$TREE" | wc -l)
+[ "$FD_COUNT" -eq "$FILES" ] || die "fd counts $FD_COUNT files, gen-tree wrote $FILES"
+
+# Quoted forms for the command strings hyperfine runs through its shell.
+qT=$(printf %q "$TROVE")
+qTREE=$(printf %q "$TREE")
+qLIB=$(printf %q "$LIB")
+qLIB2=$(printf %q "$LIB2")
+
+# --- timings ------------------------------------------------------------------------------
+hf() { # NAME, then hyperfine arguments
+    local name=$1
+    shift
+    log "hyperfine: $name"
+    hyperfine --warmup 1 --runs "$RUNS" --style basic \
+        --export-json "$OUT/hyperfine-$name.json" --export-csv "$RUN_DIR/$name.csv" \
+        --command-name "$name" "$@" >&2
+}
+
+hf fd "fdfind -u --type f . $qTREE > /dev/null"
+# fd again, made to stat every file (a size filter needs it): the floor of any scan that must
+# compare size and mtime, which fd's plain walk (file types from readdir) never pays.
+hf fd-stat "fdfind -u --type f --size -1t . $qTREE > /dev/null"
+hf full-scan \
+    --prepare "rm -rf $qLIB && $qT --library $qLIB source add $qTREE > /dev/null && sync" \
+    "$qT --library $qLIB scan > /dev/null"
+
+log "preparing the unchanged-rescan library"
+"$TROVE" --library "$LIB2" source add "$TREE" >/dev/null
+"$TROVE" --library "$LIB2" scan >/dev/null
+sync
+hf rescan "$qT --library $qLIB2 scan > /dev/null"
+
+# --- correctness --------------------------------------------------------------------------
+json_num() { # KEY < JSON: the first integer value of "KEY"
+    grep -o "\"$1\": *[0-9]*" | head -n1 | grep -o '[0-9]*$'
+}
+LOCATIONS=$("$TROVE" --library "$LIB" stats --json | json_num locations)
+ASSETS=$("$TROVE" --library "$LIB" stats --json | json_num assets)
+[ "$LOCATIONS" = "$FILES" ] || die "stats.locations is $LOCATIONS after a full scan, expected $FILES"
+"$TROVE" --library "$LIB" check >&2 || die "trove check failed on the fully scanned library"
+RESCAN_JSON=$("$TROVE" --library "$LIB2" scan --json)
+UNCHANGED=$(json_num unchanged <<<"$RESCAN_JSON")
+[ "$UNCHANGED" = "$FILES" ] || die "rescan reports $UNCHANGED unchanged, expected $FILES"
+"$TROVE" --library "$LIB2" check >&2 || die "trove check failed on the rescanned library"
+
+# --- peak RSS -----------------------------------------------------------------------------
+rss_kib() { # command...: its peak RSS in KiB
+    local f="$RUN_DIR/time.txt"
+    /usr/bin/time -v -o "$f" "$@" >/dev/null
+    sed -n 's/.*Maximum resident set size (kbytes): *//p' "$f"
+}
+log "peak RSS"
+RSS_FD=$(rss_kib fdfind -u --type f . "$TREE")
+"$TROVE" --library "$LIB3" source add "$TREE" >/dev/null
+RSS_FULL=$(rss_kib "$TROVE" --library "$LIB3" scan)
+RSS_RESCAN=$(rss_kib "$TROVE" --library "$LIB3" scan)
+
+# --- report -------------------------------------------------------------------------------
+csv() { # NAME FIELD: from hyperfine's CSV (command,mean,stddev,median,user,system,min,max)
+    awk -F, -v f="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+                       { print $col[f] }' "$RUN_DIR/$1.csv"
+}
+row_time() { # NAME: "mean ± σ | min | max", in ms below 1 s, else in s
+    awk -v m="$(csv "$1" mean)" -v s="$(csv "$1" stddev)" \
+        -v lo="$(csv "$1" min)" -v hi="$(csv "$1" max)" 'BEGIN {
+        if (m < 1) printf "%.1f ms ± %.1f ms | %.1f ms | %.1f ms", m*1e3, s*1e3, lo*1e3, hi*1e3
+        else printf "%.3f s ± %.3f s | %.3f s | %.3f s", m, s, lo, hi }'
+}
+ratio_to() { awk -v a="$(csv "$1" mean)" -v b="$(csv "$2" mean)" 'BEGIN { printf "%.1f", a / b }'; }
+ratio() { ratio_to "$1" fd; }
+verdict() { awk -v r="$1" -v g="$2" 'BEGIN { print (r <= g ? "met" : "**missed**") }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+
+R_FULL=$(ratio full-scan)
+R_RESCAN=$(ratio rescan)
+V_FULL=$(verdict "$R_FULL" "$GOAL_FULL")
+V_RESCAN=$(verdict "$R_RESCAN" "$GOAL_RESCAN")
+if [ -n "${BENCH_COMMIT:-}" ]; then
+    COMMIT=$BENCH_COMMIT
+else
+    COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+    [ -z "$(git status --porcelain 2>/dev/null)" ] || COMMIT="$COMMIT (with uncommitted changes)"
+fi
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+MEM=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+FS=$(findmnt -no FSTYPE -T "$RUN_DIR" 2>/dev/null || echo unknown)
+
+{
+    echo "## Scan benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- Machine: $(nproc) CPUs, ${CPU:-unknown CPU}, $MEM RAM, Linux $(uname -r), tree and libraries on $FS; load average when the script started: $LOAD_AT_START"
+    echo "- Trove commit: $COMMIT; peers: $(fdfind --version), $(hyperfine --version)"
+    echo "- Tree: \`gen-tree --files $FILES --seed $SEED\` → $GEN_SUMMARY (written in ${gen_secs} s)"
+    echo "- hyperfine: warmup 1, $RUNS runs each. All runs are warm-cache (the page cache is not dropped); \`sync\` (untimed) before each full scan."
+    echo
+    echo "| Measurement | Mean ± σ | Min | Max |"
+    echo "|---|---|---|---|"
+    echo "| a) fd walk: \`fdfind -u --type f . TREE > /dev/null\` | $(row_time fd) |"
+    echo "| a') fd walk with a stat per file: \`fdfind -u --type f --size -1t . TREE\` | $(row_time fd-stat) |"
+    echo "| b) full scan into a fresh library: \`trove scan\` | $(row_time full-scan) |"
+    echo "| c) unchanged rescan: \`trove scan\` | $(row_time rescan) |"
+    echo
+    echo "| Ratio | Value | Goal | |"
+    echo "|---|---|---|---|"
+    echo "| full scan / fd | ${R_FULL}× | ≤ ${GOAL_FULL}× | $V_FULL |"
+    echo "| unchanged rescan / fd | ${R_RESCAN}× | ≤ ${GOAL_RESCAN}× | $V_RESCAN |"
+    echo "| unchanged rescan / fd with stat | $(ratio_to rescan fd-stat)× | (reference) | |"
+    echo
+    echo "| Check | Value |"
+    echo "|---|---|"
+    echo "| fd file count | $FD_COUNT |"
+    echo "| \`stats --json\` locations after full scan (must be $FILES) | $LOCATIONS |"
+    echo "| \`stats --json\` assets (sidecars attach to their media) | $ASSETS |"
+    echo "| \`check\` after full scan and after rescan | passed |"
+    echo "| rescan reports unchanged | $UNCHANGED |"
+    echo "| peak RSS, full scan | $(mib "$RSS_FULL") |"
+    echo "| peak RSS, unchanged rescan | $(mib "$RSS_RESCAN") |"
+    echo "| peak RSS, fd walk (for scale) | $(mib "$RSS_FD") |"
+} | tee "$OUT/scan.md"
+
+if [ "${BENCH_STRICT:-0}" = 1 ] && { [ "$V_FULL" != met ] || [ "$V_RESCAN" != met ]; }; then
+    die "a speed goal was missed (BENCH_STRICT=1)"
+fi
