@@ -187,6 +187,31 @@ impl Layout {
         true
     }
 
+    /// `n` files in `dir`: clips named `stem(c).EXT`, some followed by a `stem(c).xmp` sidecar
+    /// (with probability `sidecar_odds`). Stops early when the tree is full.
+    fn clips_with_sidecars(
+        &mut self,
+        dir: &str,
+        n: usize,
+        (kind, ext): (Kind, &str),
+        sidecar_odds: f64,
+        stem: impl Fn(usize) -> String,
+    ) {
+        let mut placed = 0;
+        for c in 1.. {
+            if placed >= n || !self.file(dir, &format!("{}.{ext}", stem(c)), kind) {
+                return;
+            }
+            placed += 1;
+            if placed < n && self.rng.random_bool(sidecar_odds) {
+                if !self.file(dir, &format!("{}.xmp", stem(c)), Kind::Xmp) {
+                    return;
+                }
+                placed += 1;
+            }
+        }
+    }
+
     /// Files per leaf folder.
     fn count(&mut self) -> usize {
         // Mostly mid-sized folders, a few big ones.
@@ -223,40 +248,14 @@ impl Layout {
                 // Sony: B_CAM_03/CLIP/C0001.MP4 with C0001.xmp sidecars
                 let card = self.dir(format!("{footage}/{cam}_CAM_{roll:02}"));
                 let clip = self.dir(format!("{card}/CLIP"));
-                let mut c = 1;
-                let mut placed = 0;
-                while placed < n {
-                    if !self.file(&clip, &format!("C{c:04}.MP4"), Kind::Mp4) {
-                        return;
-                    }
-                    placed += 1;
-                    if placed < n && self.rng.random_bool(0.4) {
-                        if !self.file(&clip, &format!("C{c:04}.xmp"), Kind::Xmp) {
-                            return;
-                        }
-                        placed += 1;
-                    }
-                    c += 1;
-                }
+                self.clips_with_sidecars(&clip, n, (Kind::Mp4, "MP4"), 0.4, |c| format!("C{c:04}"));
             }
             _ => {
                 // Canon / generic: CARD_A03/CLIP_0001.MOV with some .xmp sidecars
                 let card = self.dir(format!("{footage}/CARD_{cam}{roll:02}"));
-                let mut c = 1;
-                let mut placed = 0;
-                while placed < n {
-                    if !self.file(&card, &format!("CLIP_{c:04}.MOV"), Kind::Mov) {
-                        return;
-                    }
-                    placed += 1;
-                    if placed < n && self.rng.random_bool(0.3) {
-                        if !self.file(&card, &format!("CLIP_{c:04}.xmp"), Kind::Xmp) {
-                            return;
-                        }
-                        placed += 1;
-                    }
-                    c += 1;
-                }
+                self.clips_with_sidecars(&card, n, (Kind::Mov, "MOV"), 0.3, |c| {
+                    format!("CLIP_{c:04}")
+                });
             }
         }
     }
