@@ -8,17 +8,21 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+target="${CARGO_TARGET_DIR:-target}"
+[[ "$target" = /* ]] || target="$root/$target"
+
 if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
-  cat <<'MSG'
+  trove="$target/debug/trove"
+  cat <<MSG
 run-desktop: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot open.
-Use the `trove` CLI instead, for example:
+Use the trove CLI instead (built by \`make cli\`):
 
-  cargo build -p trove-cli
-  trove --library DIR source add PATH
-  trove --library DIR scan
-  trove --library DIR stats --json
+  $trove --library DIR source add PATH
+  $trove --library DIR scan
+  $trove --library DIR stats --json
+  $trove --help
 
-(or start a virtual display: Xvfb :77 & DISPLAY=:77 scripts/run-desktop.sh)
+(or start a virtual display: Xvfb :77 & DISPLAY=:77 make run)
 MSG
   exit 0
 fi
@@ -27,6 +31,4 @@ bash scripts/build-ui.sh
 
 cargo build -p trove-desktop
 
-target="${CARGO_TARGET_DIR:-target}"
-[[ "$target" = /* ]] || target="$root/$target"
 exec "$target/debug/trove-desktop"
