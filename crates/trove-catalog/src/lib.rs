@@ -9,11 +9,13 @@
 
 mod error;
 mod integrity;
+mod jobs;
 mod locations;
 mod sources;
 mod views;
 
 pub use error::{Error, Result};
+pub use jobs::{JobStats, JobTask, JobView, NewClaim, PROBE};
 pub use locations::{
     Batch, BatchOutcome, KnownLocation, LocationMove, LocationUpdate, NewLocation, Role,
 };

@@ -129,6 +129,10 @@ impl Catalog {
             title,
             media_type,
             metadata,
+            provenance: BTreeMap::new(),
+            claims: Vec::new(),
+            conflicts: BTreeMap::new(),
+            errors: Vec::new(),
             online: locations.iter().any(|l| l.online && l.role == "media"),
             locations,
         }))

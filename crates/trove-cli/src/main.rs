@@ -64,6 +64,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List jobs (after queueing the work the catalog calls for), or run them.
+    Jobs {
+        #[command(subcommand)]
+        command: Option<JobsCommand>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show one asset: id, local path or file:// URI.
     Show {
         /// The asset.
@@ -71,6 +79,19 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum JobsCommand {
+    /// Run the queued jobs here and return when none is left.
+    Wait {
+        /// Print one JSON summary.
+        #[arg(long)]
+        json: bool,
+        /// Jobs run at once (default: one per core).
+        #[arg(long)]
+        workers: Option<usize>,
     },
 }
 
@@ -159,6 +180,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::FAILURE
             }
         }
+        Command::Jobs { command, json } => jobs(&library, command, json).await?,
         Command::Show { asset, json } => {
             let view = library.show(&asset).await?;
             if json {
@@ -314,6 +336,81 @@ async fn watch(library: &Library, json: bool, debounce_ms: u64) -> Result<ExitCo
         }
     };
     library.watch(options, &report, stop).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `jobs --json` document.
+#[derive(Serialize)]
+struct JobsReport {
+    queued_now: u64,
+    stats: trove_engine::JobStats,
+    jobs: Vec<trove_engine::JobView>,
+}
+
+async fn jobs(library: &Library, command: Option<JobsCommand>, json: bool) -> Result<ExitCode> {
+    let queued_now = library.plan_jobs().await?;
+    match command {
+        None => {
+            let report = JobsReport {
+                queued_now,
+                stats: library.job_stats().await?,
+                jobs: library.jobs(200).await?,
+            };
+            if json {
+                print_json(&report)?;
+            } else {
+                let s = &report.stats;
+                println!(
+                    "{} queued, {} running, {} done, {} failed",
+                    s.queued, s.running, s.done, s.failed
+                );
+                for j in report.jobs.iter().filter(|j| j.state != "done") {
+                    let error = j.error.as_deref().unwrap_or("");
+                    println!("{} {} {} {}", j.id, j.kind, j.state, error);
+                }
+            }
+        }
+        Some(JobsCommand::Wait {
+            json: wait_json,
+            workers,
+        }) => {
+            let json = json || wait_json;
+            let mut options = trove_engine::JobOptions::default();
+            if let Some(n) = workers {
+                options.workers = n;
+            }
+            let total = library.job_stats().await?.queued;
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let observer = |event: &trove_engine::JobEvent| {
+                bar.inc(1);
+                if let trove_engine::JobEvent::Failed {
+                    path,
+                    error,
+                    retrying: false,
+                    ..
+                } = event
+                {
+                    bar.println(format!("failed: {path}: {error}"));
+                }
+            };
+            let summary = library
+                .run_jobs(&options, &observer, std::future::pending())
+                .await?;
+            bar.finish_and_clear();
+            if json {
+                print_json(&summary)?;
+            } else {
+                println!(
+                    "{} done, {} failed, {} to retry later",
+                    summary.done, summary.failed, summary.retried
+                );
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

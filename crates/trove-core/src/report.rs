@@ -130,6 +130,25 @@ pub struct LocationView {
     pub online: bool,
 }
 
+/// One value of one field as one source stated it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClaimView {
+    /// Schema field key.
+    pub field: String,
+    /// The value.
+    pub value: serde_json::Value,
+    /// Who said it: `user`, `sidecar_xmp`, `embedded_xmp`, `exif`, `container_tags`, `probe`, …
+    pub source: String,
+    /// Where in that source, e.g. `format.tags.title`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_key: Option<String>,
+    /// The location it was read from; none for user edits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<LocationId>,
+    /// When it was observed (seconds since the Unix epoch).
+    pub observed_at: i64,
+}
+
 /// An asset with its locations: the `ASSET` of cli.md.
 #[derive(Debug, Clone, Serialize)]
 pub struct AssetView {
@@ -141,6 +160,15 @@ pub struct AssetView {
     pub media_type: MediaType,
     /// Effective metadata values, field → value.
     pub metadata: BTreeMap<String, serde_json::Value>,
+    /// Where each effective value came from, field → claim source.
+    pub provenance: BTreeMap<String, String>,
+    /// Every value every source stated, beside the effective ones.
+    pub claims: Vec<ClaimView>,
+    /// Fields whose sources of equal rank disagree, field → the values stated.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub conflicts: BTreeMap<String, Vec<ClaimView>>,
+    /// Errors met while extracting its metadata (or other work on it).
+    pub errors: Vec<String>,
     /// Whether any location is online.
     pub online: bool,
     /// Every copy, then sidecars.

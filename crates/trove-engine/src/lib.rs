@@ -4,12 +4,15 @@
 //! journals). Its methods are the workflows: add sources, scan them, watch them, report.
 
 mod error;
+mod jobs;
 mod library;
 mod resolve;
 mod scan;
 mod watch;
 
 pub use error::{Error, Result};
+pub use jobs::{JobEvent, JobOptions, JobRunSummary};
 pub use library::{library_dir, Library, LIBRARY_ENV};
 pub use scan::{ScanObserver, ScanProgress};
+pub use trove_catalog::{JobStats, JobView};
 pub use watch::{WatchEvent, WatchOptions};

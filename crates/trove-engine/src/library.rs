@@ -3,7 +3,9 @@
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use trove_catalog::{Catalog, NewSource, SourceRow};
-use trove_core::{file_uri, AssetView, CheckReport, SourceKind, SourceView, Stats};
+use trove_core::{
+    file_uri, resolve, AssetView, CheckReport, Claim, ClaimSource, SourceKind, SourceView, Stats,
+};
 
 /// The environment variable naming the library folder.
 pub const LIBRARY_ENV: &str = "TROVE_LIBRARY";
@@ -106,12 +108,67 @@ impl Library {
     }
 
     /// The asset named by `reference`: an id, a local path, or a `file://` URI.
+    ///
+    /// Its `metadata` holds the effective value of each field, resolved from the claims of every
+    /// source by the schema's precedence; `provenance` says which source won, `claims` lists them
+    /// all, `conflicts` the disagreements between sources of equal rank.
     pub async fn show(&self, reference: &std::ffi::OsStr) -> Result<AssetView> {
         let id = self.resolve_asset(reference).await?;
-        self.catalog
+        let mut view = self
+            .catalog
             .asset(id)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("asset {id}")))
+            .ok_or_else(|| Error::NotFound(format!("asset {id}")))?;
+        view.claims = self.catalog.claims(id).await?;
+        let claims: Vec<Claim> = view
+            .claims
+            .iter()
+            .filter_map(|c| {
+                Some(Claim {
+                    field: c.field.clone(),
+                    value: c.value.clone(),
+                    source: c.source.parse::<ClaimSource>().ok()?,
+                    source_key: c.source_key.clone(),
+                })
+            })
+            .collect();
+        let resolved = resolve(&claims);
+        // The file name is the title of last resort, as it was before any metadata was read.
+        view.provenance.insert(
+            "title".to_owned(),
+            ClaimSource::FileSystem.as_str().to_owned(),
+        );
+        for (field, effective) in resolved.effective {
+            view.provenance
+                .insert(field.clone(), effective.source.as_str().to_owned());
+            view.metadata.insert(field, effective.value);
+        }
+        if let Some(title) = view.metadata.get("title").and_then(|t| t.as_str()) {
+            view.title = title.to_owned();
+        }
+        for conflict in resolved.conflicts {
+            let stated = view
+                .claims
+                .iter()
+                .filter(|c| c.field == conflict.field)
+                .filter(|c| {
+                    conflict
+                        .values
+                        .iter()
+                        .any(|(s, v)| s.as_str() == c.source && *v == c.value)
+                })
+                .cloned()
+                .collect();
+            view.conflicts.insert(conflict.field, stated);
+        }
+        view.errors = self
+            .catalog
+            .asset_errors(id)
+            .await?
+            .into_iter()
+            .filter_map(|job| job.error.map(|e| format!("{}: {e}", job.kind)))
+            .collect();
+        Ok(view)
     }
 
     /// Closes the catalog cleanly.

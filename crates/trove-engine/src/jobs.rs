@@ -1,0 +1,230 @@
+//! Running jobs: metadata extraction (probe) today; previews, hashing and restores later.
+//!
+//! Work is planned from the catalog (`plan_jobs`: every media file not extracted as it is now gets
+//! a `probe` job), leased in small batches and run on a bounded number of blocking threads, one
+//! ffprobe process each. A job that fails on the file itself (corrupt, not media) fails for good
+//! with its error kept on the asset, and is not retried until the file changes; a timeout is
+//! retried a few times with growing delays.
+
+use crate::{Error, Library, Result};
+use serde::Serialize;
+use std::future::Future;
+use std::time::Duration;
+use trove_catalog::{JobStats, JobTask, JobView, NewClaim, PROBE};
+
+/// Attempts before a job that keeps timing out is given up.
+const MAX_ATTEMPTS: i64 = 3;
+/// How long a worker holds a job before another may take it over.
+const LEASE_SECS: i64 = 600;
+
+/// How jobs run.
+#[derive(Debug, Clone)]
+pub struct JobOptions {
+    /// Jobs run at once (ffprobe processes).
+    pub workers: usize,
+    /// Longest time one ffprobe may take.
+    pub probe_timeout: Duration,
+}
+
+impl Default for JobOptions {
+    fn default() -> Self {
+        JobOptions {
+            workers: std::thread::available_parallelism().map_or(2, usize::from),
+            probe_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Something the job runner did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum JobEvent {
+    /// A job finished.
+    Done {
+        /// Job id.
+        id: i64,
+        /// The file.
+        path: String,
+    },
+    /// A job failed; `retrying` when it will run again.
+    Failed {
+        /// Job id.
+        id: i64,
+        /// The file.
+        path: String,
+        /// What went wrong.
+        error: String,
+        /// Whether it will be tried again.
+        retrying: bool,
+    },
+}
+
+/// What a run of the queue did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct JobRunSummary {
+    /// Jobs finished.
+    pub done: u64,
+    /// Jobs failed for good.
+    pub failed: u64,
+    /// Jobs put back to be retried.
+    pub retried: u64,
+}
+
+enum Outcome {
+    Done(Vec<NewClaim>, Option<&'static str>),
+    Retry(String),
+    Failed(String),
+}
+
+fn probe(task: &JobTask, timeout: Duration) -> Result<Outcome> {
+    match trove_media::probe_file(&task.path, timeout) {
+        Ok(extracted) => {
+            let mut media_type = None;
+            let claims = extracted
+                .values
+                .into_iter()
+                .map(|v| {
+                    if v.field == "media_type" {
+                        media_type = match v.value.as_str() {
+                            Some("video") => Some("video"),
+                            Some("audio") => Some("audio"),
+                            Some("image") => Some("image"),
+                            _ => None,
+                        };
+                    }
+                    NewClaim {
+                        field: v.field.to_owned(),
+                        value: v.value,
+                        source: origin_source(v.origin).to_owned(),
+                        source_key: Some(v.source_key),
+                    }
+                })
+                .collect();
+            Ok(Outcome::Done(claims, media_type))
+        }
+        Err(e @ trove_media::Error::FfprobeMissing) => Err(Error::InvalidInput(e.to_string())),
+        Err(e @ trove_media::Error::Timeout { .. }) => Ok(Outcome::Retry(e.to_string())),
+        Err(trove_media::Error::Io { ref source, .. })
+            if source.kind() != std::io::ErrorKind::NotFound =>
+        {
+            Ok(Outcome::Retry(format!("{}: {source}", task.path.display())))
+        }
+        Err(e) => Ok(Outcome::Failed(e.to_string())),
+    }
+}
+
+/// The claim source an extraction origin stands for (trove-core's `ClaimSource` names).
+fn origin_source(origin: trove_media::Origin) -> &'static str {
+    match origin {
+        trove_media::Origin::Probe => "probe",
+        trove_media::Origin::ContainerTags => "container_tags",
+    }
+}
+
+impl Library {
+    /// Queues the work the catalog calls for; returns how many jobs were added.
+    pub async fn plan_jobs(&self) -> Result<u64> {
+        Ok(self.catalog.enqueue_probes().await?)
+    }
+
+    /// Queue counts.
+    pub async fn job_stats(&self) -> Result<JobStats> {
+        Ok(self.catalog.job_stats().await?)
+    }
+
+    /// Jobs, unfinished first, up to `limit`.
+    pub async fn jobs(&self, limit: u32) -> Result<Vec<JobView>> {
+        Ok(self.catalog.jobs(limit).await?)
+    }
+
+    /// Runs queued jobs until none is runnable or `stop` completes.
+    pub async fn run_jobs<F>(
+        &self,
+        options: &JobOptions,
+        observer: &(dyn Fn(&JobEvent) + Send + Sync),
+        stop: F,
+    ) -> Result<JobRunSummary>
+    where
+        F: Future<Output = ()>,
+    {
+        let mut summary = JobRunSummary::default();
+        let workers = options.workers.max(1);
+        tokio::pin!(stop);
+        loop {
+            let tasks = self
+                .catalog
+                .lease_jobs(
+                    PROBE,
+                    u32::try_from(workers).unwrap_or(u32::MAX),
+                    LEASE_SECS,
+                )
+                .await?;
+            if tasks.is_empty() {
+                break;
+            }
+            let mut running = tokio::task::JoinSet::new();
+            for task in tasks {
+                let timeout = options.probe_timeout;
+                running.spawn_blocking(move || {
+                    let outcome = probe(&task, timeout);
+                    (task, outcome)
+                });
+            }
+            while let Some(joined) = tokio::select! {
+                joined = running.join_next() => joined,
+                _ = &mut stop => {
+                    // Leases run out and the jobs run again next time.
+                    running.abort_all();
+                    return Ok(summary);
+                }
+            } {
+                let (task, outcome) =
+                    joined.map_err(|e| Error::Internal(format!("a job worker failed: {e}")))?;
+                let path = task.path.to_string_lossy().into_owned();
+                match outcome? {
+                    Outcome::Done(claims, media_type) => {
+                        self.catalog
+                            .complete_probe(
+                                &task,
+                                &["probe", "container_tags"],
+                                &claims,
+                                media_type,
+                            )
+                            .await?;
+                        summary.done += 1;
+                        observer(&JobEvent::Done { id: task.id, path });
+                    }
+                    Outcome::Retry(error) if task.attempts < MAX_ATTEMPTS => {
+                        let delay = 10 * (1 << task.attempts.min(6));
+                        let at = trove_now() + delay;
+                        self.catalog.fail_job(&task, &error, Some(at)).await?;
+                        summary.retried += 1;
+                        observer(&JobEvent::Failed {
+                            id: task.id,
+                            path,
+                            error,
+                            retrying: true,
+                        });
+                    }
+                    Outcome::Retry(error) | Outcome::Failed(error) => {
+                        self.catalog.fail_job(&task, &error, None).await?;
+                        summary.failed += 1;
+                        observer(&JobEvent::Failed {
+                            id: task.id,
+                            path,
+                            error,
+                            retrying: false,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(summary)
+    }
+}
+
+fn trove_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

@@ -1,0 +1,49 @@
+//! The crate's errors: each names the file it concerns, so a failed probe can be shown as is.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What went wrong while probing a file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No ffprobe executable next to the program or on `PATH`.
+    #[error("ffprobe not found on PATH: install ffmpeg (apt-get install ffmpeg)")]
+    FfprobeMissing,
+    /// ffprobe ran and rejected the file (corrupt, truncated, not media).
+    #[error("ffprobe cannot read {path}: {message}", path = path.display())]
+    Probe {
+        /// The file.
+        path: PathBuf,
+        /// ffprobe's own words: its error string and stderr, e.g.
+        /// "Invalid data found when processing input; moov atom not found".
+        message: String,
+    },
+    /// ffprobe did not finish in time and was killed.
+    #[error("ffprobe timed out after {after:?} on {path}", path = path.display())]
+    Timeout {
+        /// The file.
+        path: PathBuf,
+        /// The time limit that was reached.
+        after: Duration,
+    },
+    /// The file could not be opened, or ffprobe could not be started on it.
+    #[error("cannot probe {path}: {source}", path = path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// ffprobe's output was not the JSON it should print.
+    #[error("unreadable ffprobe output for {path}: {message}", path = path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the JSON parser said.
+        message: String,
+    },
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
