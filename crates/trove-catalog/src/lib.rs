@@ -7,6 +7,7 @@
 //! Writes that concern assets or locations append to the change sequence through triggers (see
 //! the migration), so followers such as the search index never miss one.
 
+mod edits;
 mod error;
 mod integrity;
 mod jobs;
@@ -14,6 +15,7 @@ mod locations;
 mod sources;
 mod views;
 
+pub use edits::{Edit, UndoReport};
 pub use error::{Error, Result};
 pub use jobs::{JobStats, JobTask, JobView, NewClaim, PROBE};
 pub use locations::{

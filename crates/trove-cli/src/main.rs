@@ -72,10 +72,41 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Edit or exchange metadata.
+    Meta {
+        #[command(subcommand)]
+        command: MetaCommand,
+    },
+    /// Revert the last metadata edit (or the edit batch JOURNAL_ID).
+    Undo {
+        /// The edit batch to revert (printed by `meta set`).
+        journal_id: Option<i64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show one asset: id, local path or file:// URI.
     Show {
         /// The asset.
         asset: OsString,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum MetaCommand {
+    /// Set fields of assets: `meta set ASSET... FIELD=VALUE FIELD+=VALUE FIELD-=VALUE ...`.
+    ///
+    /// Lists take `;` between items (`\;` for a semicolon in an item); `FIELD=` clears a field.
+    Set {
+        /// Assets (id, path, file:// URI) and assignments, in any order.
+        #[arg(required = true, num_args = 1.., value_name = "ASSET|FIELD=VALUE")]
+        args: Vec<OsString>,
+        /// Select assets by a search query (needs the search index).
+        #[arg(long, value_name = "Q")]
+        query: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -181,6 +212,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Jobs { command, json } => jobs(&library, command, json).await?,
+        Command::Meta { command } => meta(&library, command).await?,
+        Command::Undo { journal_id, json } => {
+            let report = library.undo(journal_id).await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "undid edit batch {} ({} values): {}",
+                    report.batch, report.edits, report.command
+                );
+            }
+            ExitCode::SUCCESS
+        }
         Command::Show { asset, json } => {
             let view = library.show(&asset).await?;
             if json {
@@ -336,6 +380,46 @@ async fn watch(library: &Library, json: bool, debounce_ms: u64) -> Result<ExitCo
         }
     };
     library.watch(options, &report, stop).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn meta(library: &Library, command: MetaCommand) -> Result<ExitCode> {
+    match command {
+        MetaCommand::Set { args, query, json } => {
+            if query.is_some() {
+                anyhow::bail!(
+                    "--query needs the search index, which is not built yet: name the assets"
+                );
+            }
+            let mut assets = Vec::new();
+            let mut assignments = Vec::new();
+            for arg in &args {
+                match arg.to_str().and_then(trove_engine::Assignment::parse) {
+                    Some(a) => assignments.push(a),
+                    None => assets.push(arg.clone()),
+                }
+            }
+            let command: Vec<String> = args
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            let report = library
+                .meta_set(
+                    &assets,
+                    &assignments,
+                    &format!("meta set {}", command.join(" ")),
+                )
+                .await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "edit batch {}: {} values on {} assets (trove undo {} reverts it)",
+                    report.batch, report.edits, report.assets, report.batch
+                );
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

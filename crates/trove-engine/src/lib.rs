@@ -6,6 +6,7 @@
 mod error;
 mod jobs;
 mod library;
+mod meta;
 mod resolve;
 mod scan;
 mod watch;
@@ -13,6 +14,7 @@ mod watch;
 pub use error::{Error, Result};
 pub use jobs::{JobEvent, JobOptions, JobRunSummary};
 pub use library::{library_dir, Library, LIBRARY_ENV};
+pub use meta::{Assignment, MetaSetReport};
 pub use scan::{ScanObserver, ScanProgress};
-pub use trove_catalog::{JobStats, JobView};
+pub use trove_catalog::{JobStats, JobView, UndoReport};
 pub use watch::{WatchEvent, WatchOptions};
