@@ -30,6 +30,10 @@ pub struct JobTask {
     pub fingerprint: String,
     /// Attempts so far, this one included.
     pub attempts: i64,
+    /// Media file or XMP sidecar.
+    pub role: crate::Role,
+    /// The location's media type (`video`, `audio`, `image`, `sidecar`, …).
+    pub media_type: String,
 }
 
 /// One value a source stated, to be stored.
@@ -76,17 +80,18 @@ pub struct JobView {
 }
 
 impl Catalog {
-    /// Queues a probe for every present local media location not probed as it is now; returns how
-    /// many were queued.
+    /// Queues a probe for every present local media location (and linked XMP sidecar) not read as
+    /// it is now; returns how many were queued.
     pub async fn enqueue_probes(&self) -> Result<u64> {
         let now = now_secs();
         let done = sqlx::query(
             "INSERT INTO jobs (kind, state, priority, asset_id, location_id, created_at, updated_at) \
              SELECT 'probe', 'queued', 0, l.asset_id, l.id, ?1, ?1 \
              FROM locations l JOIN sources s ON s.id = l.source_id \
-             WHERE l.role = 'media' AND l.state = 'present' AND l.asset_id IS NOT NULL \
+             WHERE l.state = 'present' AND l.asset_id IS NOT NULL \
                AND s.kind = 'local' AND s.online = 1 \
-               AND l.media_type IN ('video', 'audio', 'image') \
+               AND ((l.role = 'media' AND l.media_type IN ('video', 'audio', 'image')) \
+                    OR l.role = 'sidecar') \
                AND l.probed IS NOT (l.size || ':' || coalesce(l.mtime_ns, '')) \
              ORDER BY l.id ON CONFLICT DO NOTHING",
         )
@@ -128,7 +133,8 @@ impl Catalog {
             let place = match location {
                 Some(l) => {
                     sqlx::query(
-                        "SELECT l.rel_path, l.size, l.mtime_ns, s.root FROM locations l \
+                        "SELECT l.rel_path, l.size, l.mtime_ns, l.role, l.media_type, s.root \
+                     FROM locations l \
                      JOIN sources s ON s.id = l.source_id WHERE l.id = ?",
                     )
                     .bind(l)
@@ -150,6 +156,12 @@ impl Catalog {
                         path: rel.to_path(&path_from_bytes(&root.unwrap_or_default())),
                         fingerprint: fingerprint(size, mtime),
                         attempts: row.try_get("attempts")?,
+                        role: if place.try_get::<String, _>("role")? == "sidecar" {
+                            crate::Role::Sidecar
+                        } else {
+                            crate::Role::Media
+                        },
+                        media_type: place.try_get("media_type")?,
                     });
                 }
                 _ => {

@@ -111,6 +111,39 @@ enum MetaCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Export metadata: XMP sidecars (next to the media, or into --out DIR), CSV or JSON.
+    Export {
+        /// Assets (id, path, file:// URI).
+        #[arg(required = true, num_args = 1..)]
+        assets: Vec<OsString>,
+        /// Select assets by a search query (needs the search index).
+        #[arg(long, value_name = "Q")]
+        query: Option<String>,
+        /// xmp, csv or json.
+        #[arg(long, value_enum)]
+        format: Format,
+        /// A folder for XMP sidecars, or the file for CSV/JSON (default: stdout).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Import a CSV (columns: id, then schema fields) as one undoable edit batch.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Show what would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Format {
+    Xmp,
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -152,7 +185,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TROVE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,nom_exif=error")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -417,6 +450,62 @@ async fn meta(library: &Library, command: MetaCommand) -> Result<ExitCode> {
                     "edit batch {}: {} values on {} assets (trove undo {} reverts it)",
                     report.batch, report.edits, report.assets, report.batch
                 );
+            }
+        }
+        MetaCommand::Export {
+            assets,
+            query,
+            format,
+            out,
+        } => {
+            if query.is_some() {
+                anyhow::bail!(
+                    "--query needs the search index, which is not built yet: name the assets"
+                );
+            }
+            let format = match format {
+                Format::Xmp => trove_engine::ExportFormat::Xmp,
+                Format::Csv => trove_engine::ExportFormat::Csv,
+                Format::Json => trove_engine::ExportFormat::Json,
+            };
+            let (report, text) = library.meta_export(&assets, format, out.as_deref()).await?;
+            match text {
+                Some(text) => print!("{text}"),
+                None => {
+                    for file in &report.files {
+                        eprintln!("wrote {file}");
+                    }
+                }
+            }
+        }
+        MetaCommand::Import {
+            file,
+            dry_run,
+            json,
+        } => {
+            let report = library.meta_import(&file, dry_run).await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                for c in &report.changes {
+                    println!(
+                        "row {}: asset {} {}: {} -> {}",
+                        c.row, c.asset, c.field, c.from, c.to
+                    );
+                }
+                for p in &report.problems {
+                    println!("row {}: {}", p.row, p.message);
+                }
+                match report.batch {
+                    Some(b) => println!(
+                        "edit batch {b}: {} changes (trove undo {b} reverts it)",
+                        report.changes.len()
+                    ),
+                    None if dry_run => {
+                        println!("dry run: {} changes, nothing written", report.changes.len())
+                    }
+                    None => println!("nothing to change"),
+                }
             }
         }
     }

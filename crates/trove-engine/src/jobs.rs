@@ -71,54 +71,105 @@ pub struct JobRunSummary {
 }
 
 enum Outcome {
-    Done(Vec<NewClaim>, Option<&'static str>),
+    Done(Vec<NewClaim>, Option<&'static str>, &'static [&'static str]),
     Retry(String),
     Failed(String),
 }
 
-fn probe(task: &JobTask, timeout: Duration) -> Result<Outcome> {
-    match trove_media::probe_file(&task.path, timeout) {
-        Ok(extracted) => {
-            let mut media_type = None;
-            let claims = extracted
-                .values
-                .into_iter()
-                .map(|v| {
-                    if v.field == "media_type" {
-                        media_type = match v.value.as_str() {
-                            Some("video") => Some("video"),
-                            Some("audio") => Some("audio"),
-                            Some("image") => Some("image"),
-                            _ => None,
-                        };
-                    }
-                    NewClaim {
-                        field: v.field.to_owned(),
-                        value: v.value,
-                        source: origin_source(v.origin).to_owned(),
-                        source_key: Some(v.source_key),
-                    }
-                })
-                .collect();
-            Ok(Outcome::Done(claims, media_type))
-        }
-        Err(e @ trove_media::Error::FfprobeMissing) => Err(Error::InvalidInput(e.to_string())),
-        Err(e @ trove_media::Error::Timeout { .. }) => Ok(Outcome::Retry(e.to_string())),
-        Err(trove_media::Error::Io { ref source, .. })
+/// Claim sources a media file's extraction states (and replaces on the next one).
+const MEDIA_SOURCES: &[&str] = &[
+    "probe",
+    "container_tags",
+    "exif",
+    "iptc_iim",
+    "embedded_xmp",
+];
+/// Claim sources a sidecar's extraction states.
+const SIDECAR_SOURCES: &[&str] = &["sidecar_xmp"];
+
+fn claims(values: Vec<trove_media::ExtractedValue>) -> Vec<NewClaim> {
+    values
+        .into_iter()
+        .map(|v| NewClaim {
+            field: v.field.to_owned(),
+            value: v.value,
+            source: v.origin.claim_source().to_owned(),
+            source_key: Some(v.source_key),
+        })
+        .collect()
+}
+
+/// How a failure of the file's main reader counts.
+fn failure(task: &JobTask, error: trove_media::Error) -> Result<Outcome> {
+    match error {
+        e @ trove_media::Error::FfprobeMissing => Err(Error::InvalidInput(e.to_string())),
+        e @ trove_media::Error::Timeout { .. } => Ok(Outcome::Retry(e.to_string())),
+        trove_media::Error::Io { ref source, .. }
             if source.kind() != std::io::ErrorKind::NotFound =>
         {
             Ok(Outcome::Retry(format!("{}: {source}", task.path.display())))
         }
-        Err(e) => Ok(Outcome::Failed(e.to_string())),
+        e => Ok(Outcome::Failed(e.to_string())),
     }
 }
 
-/// The claim source an extraction origin stands for (trove-core's `ClaimSource` names).
-fn origin_source(origin: trove_media::Origin) -> &'static str {
-    match origin {
-        trove_media::Origin::Probe => "probe",
-        trove_media::Origin::ContainerTags => "container_tags",
+/// Reads everything Trove knows how to read from one location.
+fn probe(task: &JobTask, timeout: Duration) -> Result<Outcome> {
+    if task.role == trove_catalog::Role::Sidecar {
+        return match trove_media::read_sidecar(&task.path) {
+            Ok(extracted) => Ok(Outcome::Done(
+                claims(extracted.values),
+                None,
+                SIDECAR_SOURCES,
+            )),
+            Err(e) => failure(task, e),
+        };
     }
+    let mut extracted = match trove_media::probe_file(&task.path, timeout) {
+        Ok(extracted) => extracted,
+        Err(e) => return failure(task, e),
+    };
+    let media_type = extracted
+        .values
+        .iter()
+        .find(|v| v.field == "media_type")
+        .and_then(|v| match v.value.as_str() {
+            Some("video") => Some("video"),
+            Some("audio") => Some("audio"),
+            Some("image") => Some("image"),
+            _ => None,
+        });
+    // Secondary readers add what ffprobe does not see; their failure is a warning, not a failed
+    // job, since the file itself was readable.
+    let secondary = match media_type.unwrap_or(task.media_type.as_str()) {
+        "image" => Some(trove_media::read_stills_metadata(&task.path)),
+        "audio" => {
+            // Tag readers know RIFF INFO, ID3 and Vorbis comments better than ffprobe's tags.
+            let tags = trove_media::read_audio_tags(&task.path);
+            if tags.is_ok() {
+                extracted
+                    .values
+                    .retain(|v| v.origin != trove_media::Origin::ContainerTags);
+            }
+            Some(tags)
+        }
+        _ => None,
+    };
+    match secondary {
+        Some(Ok(more)) => extracted.values.extend(more.values),
+        Some(Err(e)) => tracing::warn!("{e}"),
+        None => {}
+    }
+    match trove_media::read_embedded_xmp(&task.path) {
+        Ok(Some(xmp)) => extracted.values.extend(xmp.values),
+        Ok(None) => {}
+        Err(e) => tracing::warn!("{e}"),
+    }
+    Ok(Outcome::Done(
+        claims(extracted.values),
+        media_type,
+        MEDIA_SOURCES,
+    ))
 }
 
 impl Library {
@@ -182,14 +233,9 @@ impl Library {
                     joined.map_err(|e| Error::Internal(format!("a job worker failed: {e}")))?;
                 let path = task.path.to_string_lossy().into_owned();
                 match outcome? {
-                    Outcome::Done(claims, media_type) => {
+                    Outcome::Done(claims, media_type, sources) => {
                         self.catalog
-                            .complete_probe(
-                                &task,
-                                &["probe", "container_tags"],
-                                &claims,
-                                media_type,
-                            )
+                            .complete_probe(&task, sources, &claims, media_type)
                             .await?;
                         summary.done += 1;
                         observer(&JobEvent::Done { id: task.id, path });

@@ -4,6 +4,7 @@
 //! journals). Its methods are the workflows: add sources, scan them, watch them, report.
 
 mod error;
+mod exchange;
 mod jobs;
 mod library;
 mod meta;
@@ -12,6 +13,7 @@ mod scan;
 mod watch;
 
 pub use error::{Error, Result};
+pub use exchange::{ExportFormat, ExportReport, ImportChange, ImportProblem, ImportReport};
 pub use jobs::{JobEvent, JobOptions, JobRunSummary};
 pub use library::{library_dir, Library, LIBRARY_ENV};
 pub use meta::{Assignment, MetaSetReport};

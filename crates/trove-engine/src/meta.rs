@@ -106,6 +106,38 @@ fn typed(kind: Option<FieldKind>, text: &str) -> serde_json::Value {
     }
 }
 
+/// The value an assignment gives a field whose effective value is `current`: parsed by the
+/// field's kind, applied (`+=`, `-=` on lists), then validated and normalised by the schema.
+pub(crate) fn assignment_value(
+    assignment: &Assignment,
+    current: &serde_json::Value,
+) -> std::result::Result<serde_json::Value, String> {
+    let key = assignment.key();
+    let def = field(key);
+    let kind = def.map(|d| d.kind);
+    let value = match assignment {
+        Assignment::Set(_, text) => typed(kind, text),
+        Assignment::Add(_, text) | Assignment::Remove(_, text) => {
+            if kind != Some(FieldKind::TextList) {
+                return Err(format!("{key} is not a list: use {key}=VALUE"));
+            }
+            let mut list: Vec<String> = serde_json::from_value(current.clone()).unwrap_or_default();
+            let items = split_list(text);
+            if matches!(assignment, Assignment::Add(..)) {
+                list.extend(items);
+            } else {
+                list.retain(|v| !items.iter().any(|i| i.eq_ignore_ascii_case(v)));
+            }
+            serde_json::Value::from(list)
+        }
+    };
+    match (def, value) {
+        (_, serde_json::Value::Null) => Ok(serde_json::Value::Null),
+        (Some(def), value) => validate_edit(def, &value).map_err(|e| e.to_string()),
+        (None, value) => Ok(value),
+    }
+}
+
 impl Library {
     /// Applies assignments to every asset named (ids, paths, URIs) as one undoable batch.
     pub async fn meta_set(
@@ -129,35 +161,9 @@ impl Library {
             let mut current = self.show(id.0.to_string().as_ref()).await?.metadata;
             for assignment in assignments {
                 let key = assignment.key();
-                let def = field(key);
-                let kind = def.map(|d| d.kind);
-                let value = match assignment {
-                    Assignment::Set(_, text) => typed(kind, text),
-                    Assignment::Add(_, text) | Assignment::Remove(_, text) => {
-                        if kind != Some(FieldKind::TextList) {
-                            return Err(Error::InvalidInput(format!(
-                                "{key} is not a list: use {key}=VALUE"
-                            )));
-                        }
-                        let mut list: Vec<String> = current
-                            .get(key)
-                            .and_then(|v| serde_json::from_value(v.clone()).ok())
-                            .unwrap_or_default();
-                        let items = split_list(text);
-                        if matches!(assignment, Assignment::Add(..)) {
-                            list.extend(items);
-                        } else {
-                            list.retain(|v| !items.iter().any(|i| i.eq_ignore_ascii_case(v)));
-                        }
-                        serde_json::Value::from(list)
-                    }
-                };
-                let value = match (def, value) {
-                    (_, serde_json::Value::Null) => serde_json::Value::Null,
-                    (Some(def), value) => validate_edit(def, &value)
-                        .map_err(|e| Error::InvalidInput(format!("asset {id}: {e}")))?,
-                    (None, value) => value,
-                };
+                let now = current.get(key).cloned().unwrap_or(serde_json::Value::Null);
+                let value = assignment_value(assignment, &now)
+                    .map_err(|e| Error::InvalidInput(format!("asset {id}: {e}")))?;
                 current.insert(key.to_owned(), value.clone());
                 edits.push(Edit {
                     asset: id,

@@ -43,6 +43,23 @@ pub enum Error {
         /// What the JSON parser said.
         message: String,
     },
+    /// Embedded metadata (EXIF, IPTC, audio tags) could not be read: the file is damaged or not
+    /// of the kind it claims to be.
+    #[error("cannot read metadata of {path}: {message}", path = path.display())]
+    Metadata {
+        /// The file.
+        path: PathBuf,
+        /// What the reader said.
+        message: String,
+    },
+    /// An XMP packet or sidecar could not be parsed.
+    #[error("unreadable XMP in {path}: {message}", path = path.display())]
+    Xmp {
+        /// The file.
+        path: PathBuf,
+        /// What failed, e.g. "XML error at byte 120: ...".
+        message: String,
+    },
 }
 
 /// Result with this crate's [`Error`].

@@ -72,6 +72,28 @@ pub enum Origin {
     Probe,
     /// A container or stream tag (metadata someone wrote).
     ContainerTags,
+    /// An EXIF field of a still picture.
+    Exif,
+    /// A legacy IPTC IIM record (JPEG APP13).
+    IptcIim,
+    /// An XMP sidecar file (`clip.xmp`, `clip.mov.xmp`).
+    SidecarXmp,
+    /// The XMP packet embedded in the media file.
+    EmbeddedXmp,
+}
+
+impl Origin {
+    /// The claim source this origin stands for (trove-core's `ClaimSource` names).
+    pub fn claim_source(self) -> &'static str {
+        match self {
+            Origin::Probe => "probe",
+            Origin::ContainerTags => "container_tags",
+            Origin::SidecarXmp => "sidecar_xmp",
+            Origin::EmbeddedXmp => "embedded_xmp",
+            Origin::Exif => "exif",
+            Origin::IptcIim => "iptc_iim",
+        }
+    }
 }
 
 /// Still-picture codecs: a single frame of one of these is an image, not a video.

@@ -13,6 +13,7 @@
 //! - Useful for: container, stream and tag metadata of anything ffmpeg reads. Not useful for:
 //!   EXIF of stills, XMP, camera XML sidecars, HDR mastering data (which needs `-show_frames`).
 
+mod audio_tags;
 mod date;
 mod depth;
 mod error;
@@ -22,11 +23,16 @@ mod output;
 mod probe;
 mod process;
 mod rational;
+mod stills;
+mod xmp;
 
+pub use audio_tags::read_audio_tags;
 pub use error::{Error, Result};
 pub use extract::{extract, Extracted, ExtractedValue, Origin};
 pub use output::{Format, ProbeError, ProbeOutput, SideData, Stream};
 pub use probe::{ffprobe_path, probe};
+pub use stills::read_stills_metadata;
+pub use xmp::{find_xmp_packet, read_embedded_xmp, read_sidecar, read_xmp, write_xmp, XmpError};
 
 use std::path::Path;
 use std::time::Duration;

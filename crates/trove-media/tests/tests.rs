@@ -13,6 +13,10 @@ use std::time::Duration;
 use tempfile::TempDir;
 use trove_media::{extract, probe, probe_file, Error, Extracted, ProbeOutput};
 
+mod audio_tags;
+mod stills;
+mod xmp;
+
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs `ffmpeg -v error -y ARGS DIR/NAME` and returns the output path.

@@ -1,0 +1,260 @@
+//! Metadata from every reader, in precedence, and its exchange: XMP checked by exiftool, CSV
+//! round trips, import as an undoable batch.
+
+use crate::Fixture;
+use std::path::Path;
+use std::process::Command;
+use trove_engine::{Assignment, ExportFormat, JobOptions};
+
+fn run(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} must be installed (scripts/setup.sh): {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+async fn extract(f: &Fixture) {
+    f.library.plan_jobs().await.expect("plan");
+    f.library
+        .run_jobs(&JobOptions::default(), &|_| {}, std::future::pending())
+        .await
+        .expect("jobs");
+}
+
+#[tokio::test]
+async fn sidecar_beats_embedded_and_stills_readers_fill_the_schema() {
+    let f = Fixture::new().await;
+    let clip = f.media.join("clip.mov");
+    run(
+        "ffmpeg",
+        &[
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x48:rate=24000/1001:duration=1",
+            "-metadata",
+            "title=Embedded title",
+            "-c:v",
+            "libx264",
+            path_str(&clip),
+        ],
+    );
+    f.write(
+        "clip.xmp",
+        br#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:d="http://purl.org/dc/elements/1.1/"><d:title><rdf:Alt><rdf:li xml:lang="x-default">Sidecar title</rdf:li></rdf:Alt></d:title></rdf:Description></rdf:RDF></x:xmpmeta>"#,
+    );
+    let still = f.media.join("still.jpg");
+    run(
+        "ffmpeg",
+        &[
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=16x16",
+            "-frames:v",
+            "1",
+            path_str(&still),
+        ],
+    );
+    run(
+        "exiftool",
+        &[
+            "-q",
+            "-overwrite_original",
+            "-EXIF:Make=Canon",
+            "-EXIF:Model=EOS R5",
+            "-IPTC:Keywords=harbour",
+            "-IPTC:Keywords=dawn",
+            "-XMP-dc:Creator=Sam",
+            path_str(&still),
+        ],
+    );
+    f.scan().await;
+    extract(&f).await;
+
+    let clip_view = f.library.show(clip.as_os_str()).await.expect("show clip");
+    assert_eq!(clip_view.title, "Sidecar title");
+    assert_eq!(clip_view.provenance["title"], "sidecar_xmp");
+    assert!(clip_view.claims.iter().any(|c| c.field == "title"
+        && c.source == "container_tags"
+        && c.value == "Embedded title"));
+    assert_eq!(clip_view.metadata["frame_rate"], "24000/1001");
+
+    let still_view = f.library.show(still.as_os_str()).await.expect("show still");
+    assert_eq!(still_view.metadata["camera_make"], "Canon");
+    assert_eq!(still_view.provenance["camera_make"], "exif");
+    assert_eq!(
+        still_view.metadata["keywords"],
+        serde_json::json!(["harbour", "dawn"])
+    );
+    assert_eq!(still_view.provenance["keywords"], "iptc_iim");
+    assert_eq!(still_view.metadata["creator"], serde_json::json!(["Sam"]));
+    assert_eq!(still_view.provenance["creator"], "embedded_xmp");
+}
+
+#[tokio::test]
+async fn edits_exported_as_xmp_read_back_by_exiftool_and_csv_round_trips() {
+    let f = Fixture::new().await;
+    let clip = f.media.join("clip.mp4");
+    run(
+        "ffmpeg",
+        &[
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x48:rate=25:duration=1",
+            "-c:v",
+            "libx264",
+            path_str(&clip),
+        ],
+    );
+    f.scan().await;
+    extract(&f).await;
+    let assets = [clip.clone().into_os_string()];
+    let set: Vec<Assignment> = [
+        "title=Harbour at dawn",
+        r"keywords=harbour; boats\; sail",
+        "rights=© 2024 Trove",
+    ]
+    .iter()
+    .filter_map(|a| Assignment::parse(a))
+    .collect();
+    f.library
+        .meta_set(&assets, &set, "test")
+        .await
+        .expect("set");
+
+    // XMP next to the media: clip.xmp, then exiftool reads each value back.
+    let (report, _) = f
+        .library
+        .meta_export(&assets, ExportFormat::Xmp, None)
+        .await
+        .expect("export");
+    let sidecar = f.media.join("clip.xmp");
+    assert_eq!(report.files, [sidecar.to_string_lossy()]);
+    let json = run(
+        "exiftool",
+        &["-j", "-struct", "-G1", "-a", path_str(&sidecar)],
+    );
+    let tags: serde_json::Value = serde_json::from_str(&json).expect("exiftool JSON");
+    assert_eq!(tags[0]["XMP-dc:Title"], "Harbour at dawn");
+    assert_eq!(
+        tags[0]["XMP-dc:Subject"],
+        serde_json::json!(["harbour", "boats; sail"])
+    );
+    assert_eq!(tags[0]["XMP-dc:Rights"], "© 2024 Trove");
+    let validation = run(
+        "exiftool",
+        &["-validate", "-warning", "-error", "-a", path_str(&sidecar)],
+    );
+    assert!(
+        !validation.contains("Warning") && !validation.contains("Error"),
+        "{validation}"
+    );
+    // Exporting again replaces Trove's own sidecar, but never one somebody else wrote.
+    f.library
+        .meta_export(&assets, ExportFormat::Xmp, None)
+        .await
+        .expect("re-export");
+    std::fs::write(&sidecar, b"<x:xmpmeta xmlns:x='adobe:ns:meta/'/>").expect("foreign sidecar");
+    assert!(f
+        .library
+        .meta_export(&assets, ExportFormat::Xmp, None)
+        .await
+        .is_err());
+
+    // CSV: export, import unchanged = no change; edit a cell, import, undo.
+    let csv_path = f.media.with_file_name("meta.csv");
+    f.library
+        .meta_export(&assets, ExportFormat::Csv, Some(&csv_path))
+        .await
+        .expect("csv");
+    let report = f
+        .library
+        .meta_import(&csv_path, false)
+        .await
+        .expect("import");
+    assert!(
+        report.changes.is_empty() && report.batch.is_none(),
+        "{report:?}"
+    );
+    let csv = std::fs::read_to_string(&csv_path).expect("read csv");
+    // An unquoted comma would shift every later column: the row is refused, not misread.
+    std::fs::write(
+        &csv_path,
+        csv.replace("Harbour at dawn", "Harbour, at dusk"),
+    )
+    .expect("edit csv");
+    let shifted = f
+        .library
+        .meta_import(&csv_path, true)
+        .await
+        .expect("dry run");
+    assert!(
+        shifted.changes.is_empty() && shifted.problems.iter().any(|p| p.row == 1),
+        "{shifted:?}"
+    );
+    std::fs::write(
+        &csv_path,
+        csv.replace("Harbour at dawn", "\"Harbour, at dusk\""),
+    )
+    .expect("edit csv");
+    let dry = f
+        .library
+        .meta_import(&csv_path, true)
+        .await
+        .expect("dry run");
+    assert_eq!(dry.changes.len(), 1);
+    assert_eq!(
+        f.library.show(clip.as_os_str()).await.expect("show").title,
+        "Harbour at dawn"
+    );
+    let applied = f
+        .library
+        .meta_import(&csv_path, false)
+        .await
+        .expect("import");
+    assert!(applied.batch.is_some());
+    assert_eq!(
+        f.library.show(clip.as_os_str()).await.expect("show").title,
+        "Harbour, at dusk"
+    );
+    f.library.undo(None).await.expect("undo");
+    assert_eq!(
+        f.library.show(clip.as_os_str()).await.expect("show").title,
+        "Harbour at dawn"
+    );
+
+    // Unknown columns and bad values are reported by row, the rest still applies.
+    std::fs::write(&csv_path, "id,title,nonsense,rating\n1,Fine,x,9\n").expect("bad csv");
+    let report = f
+        .library
+        .meta_import(&csv_path, false)
+        .await
+        .expect("import");
+    assert_eq!(report.changes.len(), 1, "{report:?}");
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.row == 0 && p.message.contains("nonsense")));
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.row == 1 && p.message.contains("rating")));
+}
