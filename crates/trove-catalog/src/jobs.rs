@@ -180,12 +180,16 @@ impl Catalog {
 
     /// Stores what a probe found for a location, replacing that location's earlier claims from
     /// the same sources, and marks the job done.
+    ///
+    /// `problem` is kept on the job (and shown on the asset) when a secondary reader failed on a
+    /// file that was otherwise readable, e.g. broken EXIF in a picture ffprobe could open.
     pub async fn complete_probe(
         &self,
         task: &JobTask,
         replaces_sources: &[&str],
         claims: &[NewClaim],
         media_type: Option<&str>,
+        problem: Option<&str>,
     ) -> Result<()> {
         let now = now_secs();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -230,22 +234,25 @@ impl Catalog {
         .bind(task.asset_id.0)
         .execute(&mut *tx)
         .await?;
+        // Earlier failures and warnings on this file no longer stand.
         sqlx::query(
-            "UPDATE jobs SET state = 'done', error = NULL, lease_until = NULL, progress = 1, \
-             updated_at = ? WHERE id = ?",
-        )
-        .bind(now)
-        .bind(task.id)
-        .execute(&mut *tx)
-        .await?;
-        // Earlier failures on this file no longer stand.
-        sqlx::query(
-            "UPDATE jobs SET state = 'cancelled', updated_at = ?1 \
-             WHERE location_id = ?2 AND kind = ?3 AND state = 'failed'",
+            "UPDATE jobs SET state = CASE state WHEN 'failed' THEN 'cancelled' ELSE state END, \
+             error = NULL, updated_at = ?1 \
+             WHERE location_id = ?2 AND kind = ?3 AND state IN ('failed', 'done') AND id <> ?4",
         )
         .bind(now)
         .bind(task.location_id.0)
         .bind(PROBE)
+        .bind(task.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE jobs SET state = 'done', error = ?, lease_until = NULL, progress = 1, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(problem)
+        .bind(now)
+        .bind(task.id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -361,7 +368,7 @@ impl Catalog {
     pub async fn asset_errors(&self, asset: AssetId) -> Result<Vec<JobView>> {
         let rows = sqlx::query(
             "SELECT id, kind, state, asset_id, attempts, error FROM jobs \
-             WHERE asset_id = ? AND error IS NOT NULL AND state IN ('failed', 'queued') \
+             WHERE asset_id = ? AND error IS NOT NULL AND state IN ('failed', 'queued', 'done') \
              ORDER BY id DESC",
         )
         .bind(asset.0)

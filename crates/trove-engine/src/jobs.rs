@@ -71,7 +71,12 @@ pub struct JobRunSummary {
 }
 
 enum Outcome {
-    Done(Vec<NewClaim>, Option<&'static str>, &'static [&'static str]),
+    Done {
+        claims: Vec<NewClaim>,
+        media_type: Option<&'static str>,
+        sources: &'static [&'static str],
+        problem: Option<String>,
+    },
     Retry(String),
     Failed(String),
 }
@@ -117,11 +122,12 @@ fn failure(task: &JobTask, error: trove_media::Error) -> Result<Outcome> {
 fn probe(task: &JobTask, timeout: Duration) -> Result<Outcome> {
     if task.role == trove_catalog::Role::Sidecar {
         return match trove_media::read_sidecar(&task.path) {
-            Ok(extracted) => Ok(Outcome::Done(
-                claims(extracted.values),
-                None,
-                SIDECAR_SOURCES,
-            )),
+            Ok(extracted) => Ok(Outcome::Done {
+                claims: claims(extracted.values),
+                media_type: None,
+                sources: SIDECAR_SOURCES,
+                problem: None,
+            }),
             Err(e) => failure(task, e),
         };
     }
@@ -139,8 +145,9 @@ fn probe(task: &JobTask, timeout: Duration) -> Result<Outcome> {
             Some("image") => Some("image"),
             _ => None,
         });
-    // Secondary readers add what ffprobe does not see; their failure is a warning, not a failed
-    // job, since the file itself was readable.
+    // Secondary readers add what ffprobe does not see. Their failure does not fail the job (the
+    // file was readable and its technical values are kept) but is kept as a problem on the asset.
+    let mut problems = Vec::new();
     let secondary = match media_type.unwrap_or(task.media_type.as_str()) {
         "image" => Some(trove_media::read_stills_metadata(&task.path)),
         "audio" => {
@@ -157,19 +164,20 @@ fn probe(task: &JobTask, timeout: Duration) -> Result<Outcome> {
     };
     match secondary {
         Some(Ok(more)) => extracted.values.extend(more.values),
-        Some(Err(e)) => tracing::warn!("{e}"),
+        Some(Err(e)) => problems.push(e.to_string()),
         None => {}
     }
     match trove_media::read_embedded_xmp(&task.path) {
         Ok(Some(xmp)) => extracted.values.extend(xmp.values),
         Ok(None) => {}
-        Err(e) => tracing::warn!("{e}"),
+        Err(e) => problems.push(e.to_string()),
     }
-    Ok(Outcome::Done(
-        claims(extracted.values),
+    Ok(Outcome::Done {
+        claims: claims(extracted.values),
         media_type,
-        MEDIA_SOURCES,
-    ))
+        sources: MEDIA_SOURCES,
+        problem: (!problems.is_empty()).then(|| problems.join("; ")),
+    })
 }
 
 impl Library {
@@ -233,9 +241,14 @@ impl Library {
                     joined.map_err(|e| Error::Internal(format!("a job worker failed: {e}")))?;
                 let path = task.path.to_string_lossy().into_owned();
                 match outcome? {
-                    Outcome::Done(claims, media_type, sources) => {
+                    Outcome::Done {
+                        claims,
+                        media_type,
+                        sources,
+                        problem,
+                    } => {
                         self.catalog
-                            .complete_probe(&task, sources, &claims, media_type)
+                            .complete_probe(&task, sources, &claims, media_type, problem.as_deref())
                             .await?;
                         summary.done += 1;
                         observer(&JobEvent::Done { id: task.id, path });

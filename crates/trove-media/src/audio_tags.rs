@@ -13,6 +13,7 @@
 //!   `raw` holds those (with all their values), not custom ones such as arbitrary `TXXX` frames.
 
 use crate::date::{parse_tag_date, TagDate};
+use crate::text::clean;
 use crate::{Error, Extracted, ExtractedValue, Origin, Result};
 use lofty::config::ParseOptions;
 use lofty::file::TaggedFileExt;
@@ -96,16 +97,6 @@ fn source_key(tag_type: TagType, key: ItemKey) -> String {
         Some(native) => format!("{}:{native}", prefix(tag_type)),
         None => format!("{}:{key:?}", prefix(tag_type)),
     }
-}
-
-/// Trimmed text without control characters (other than tab and newline); `None` when empty.
-fn clean(text: &str) -> Option<String> {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\t' || *c == '\n')
-        .collect();
-    let trimmed = cleaned.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
 /// The text values of `key` in `tag`, cleaned; ID3v2.4 separates several values with NUL.

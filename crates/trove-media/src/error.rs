@@ -27,8 +27,9 @@ pub enum Error {
         /// The time limit that was reached.
         after: Duration,
     },
-    /// The file could not be opened, or ffprobe could not be started on it.
-    #[error("cannot probe {path}: {source}", path = path.display())]
+    /// The file (media, sidecar) could not be opened or read, or ffprobe could not be started
+    /// on it.
+    #[error("cannot read {path}: {source}", path = path.display())]
     Io {
         /// The file.
         path: PathBuf,

@@ -177,6 +177,32 @@ fn stderr_lines(stderr: &[u8], input: &OsStr) -> Vec<String> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any stderr, valid UTF-8 or not, becomes distinct, non-empty, trimmed lines.
+        #[test]
+        fn stderr_lines_never_panic(
+            stderr in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::any::<u8>(),
+                    proptest::prelude::Just(b'['),
+                    proptest::prelude::Just(b']'),
+                    proptest::prelude::Just(b' '),
+                    proptest::prelude::Just(b'\n'),
+                ],
+                0..256,
+            ),
+            input in "[a-z:/. \\[\\]]{0,12}",
+        ) {
+            let lines = stderr_lines(&stderr, OsStr::new(&input));
+            for (i, line) in lines.iter().enumerate() {
+                proptest::prop_assert!(!line.is_empty());
+                proptest::prop_assert!(!lines[..i].contains(line));
+            }
+        }
+    }
+
     #[test]
     fn stderr_is_shortened_and_deduplicated() {
         let stderr = b"[mov,mp4,m4a,3gp,3g2,mj2 @ 0x558f5f142180] moov atom not found\n\

@@ -20,6 +20,7 @@ pub use write::write_xmp;
 
 use crate::error::{Error, Result};
 use crate::extract::{Extracted, ExtractedValue, Origin};
+use crate::text::clean;
 use dom::{Name, Node};
 use gps::Axis;
 use serde_json::Value;
@@ -406,13 +407,14 @@ fn raw(props: &[(Name, Node)], parent: &str, out: &mut std::collections::BTreeMa
         let key = format!("{parent}{}:{}", prefix_of(name), name.local);
         match node {
             Node::Text(t) => {
-                out.entry(key).or_insert_with(|| clean(t));
+                out.entry(key)
+                    .or_insert_with(|| clean(t).unwrap_or_default());
             }
             Node::Array(items) => {
                 let texts: Vec<String> = items
                     .iter()
                     .filter_map(|(_, n)| match n {
-                        Node::Text(t) => Some(clean(t)),
+                        Node::Text(t) => Some(clean(t).unwrap_or_default()),
                         _ => None,
                     })
                     .collect();
@@ -449,29 +451,19 @@ fn lookup<'a>(props: &'a [(Name, Node)], path: &[Step]) -> Option<&'a Node> {
     lookup(fields, rest)
 }
 
-/// Removes control characters other than tab and newline, and trims.
-pub(crate) fn clean(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control() || *c == '\t' || *c == '\n')
-        .collect::<String>()
-        .trim()
-        .to_string()
-}
-
 /// The text of a simple value, or of an array's `x-default` (else first) item.
 fn text(node: &Node) -> Option<String> {
-    let t = match node {
+    match node {
         Node::Text(t) => clean(t),
         Node::Array(items) => {
             let item = items
                 .iter()
                 .find(|(lang, _)| lang.as_deref() == Some("x-default"))
                 .or_else(|| items.first())?;
-            return text(&item.1);
+            text(&item.1)
         }
-        Node::Struct(_) => return None,
-    };
-    (!t.is_empty()).then_some(t)
+        Node::Struct(_) => None,
+    }
 }
 
 /// A number written as a decimal or as a rational `n/d`.

@@ -1,8 +1,8 @@
 //! `read_audio_tags` against audio files made by ffmpeg with `-metadata`.
 
-use super::{assert_absent, assert_values, dump, make};
+use super::{assert_absent, assert_garbage_and_missing, assert_values, dump, make};
 use tempfile::TempDir;
-use trove_media::{read_audio_tags, Error, Origin};
+use trove_media::{read_audio_tags, Origin};
 
 const TAGS: [(&str, &str); 5] = [
     ("title", "T"),
@@ -114,18 +114,7 @@ fn untagged_audio_has_no_values() {
 
 #[test]
 fn garbage_and_missing_files_are_errors_naming_the_file() {
-    let dir = TempDir::new().expect("tempdir");
-    let garbage = dir.path().join("noise.mp3");
-    std::fs::write(&garbage, b"not audio at all, just text\n").expect("write");
-    let err = read_audio_tags(&garbage).expect_err("garbage");
-    assert!(matches!(err, Error::Metadata { .. }), "{err:?}");
-    assert!(
-        err.to_string().contains(&garbage.display().to_string()),
-        "{err}"
-    );
-    let missing = dir.path().join("missing.flac");
-    let err = read_audio_tags(&missing).expect_err("missing");
-    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert_garbage_and_missing(read_audio_tags, "mp3", b"not audio at all, just text\n");
 }
 
 /// A FLAC cut anywhere never panics.

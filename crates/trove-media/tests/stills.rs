@@ -1,11 +1,11 @@
 //! `read_stills_metadata` against pictures made by ffmpeg and tagged by exiftool.
 
-use super::{assert_absent, assert_values, dump, ffmpeg};
+use super::{assert_absent, assert_garbage_and_missing, assert_lines, assert_values, dump, ffmpeg};
 use std::path::Path;
 use std::process::Command;
 use tempfile::TempDir;
 use trove_media::Extracted;
-use trove_media::{read_stills_metadata, Error, Origin};
+use trove_media::{read_stills_metadata, Origin};
 
 /// Runs `exiftool -overwrite_original ARGS FILE`.
 fn exiftool(file: &Path, args: &[&str]) {
@@ -39,13 +39,7 @@ fn blue_jpeg(dir: &TempDir) -> std::path::PathBuf {
 
 /// Like [`assert_values`], but a field may come from both EXIF and IPTC (once from each).
 fn assert_claims(x: &Extracted, expected: &str) {
-    let dump = dump(x);
-    for line in expected.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        assert!(
-            dump.lines().any(|l| l == line),
-            "missing `{line}` in\n{dump}"
-        );
-    }
+    let dump = assert_lines(x, expected);
     let mut claims: Vec<(&str, Origin)> = x.values.iter().map(|v| (v.field, v.origin)).collect();
     let n = claims.len();
     claims.sort_unstable_by_key(|(f, o)| (*f, o.claim_source()));
@@ -192,22 +186,10 @@ fn pictures_without_metadata_have_no_values() {
 
 #[test]
 fn garbage_and_missing_files_are_errors_naming_the_file() {
-    let dir = TempDir::new().expect("tempdir");
-    let garbage = dir.path().join("garbage.jpg");
-    std::fs::write(&garbage, b"\x00\x01this is not a picture at all\xff\xd8").expect("write");
-    let err = read_stills_metadata(&garbage).expect_err("garbage");
-    assert!(matches!(err, Error::Metadata { .. }), "{err:?}");
-    assert!(
-        err.to_string().contains(&garbage.display().to_string()),
-        "{err}"
-    );
-
-    let missing = dir.path().join("missing.jpg");
-    let err = read_stills_metadata(&missing).expect_err("missing");
-    assert!(matches!(err, Error::Io { .. }), "{err:?}");
-    assert!(
-        err.to_string().contains(&missing.display().to_string()),
-        "{err}"
+    assert_garbage_and_missing(
+        read_stills_metadata,
+        "jpg",
+        b"\x00\x01this is not a picture at all\xff\xd8",
     );
 }
 

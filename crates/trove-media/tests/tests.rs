@@ -14,6 +14,7 @@ use tempfile::TempDir;
 use trove_media::{extract, probe, probe_file, Error, Extracted, ProbeOutput};
 
 mod audio_tags;
+mod props;
 mod stills;
 mod xmp;
 
@@ -63,8 +64,8 @@ fn dump(x: &Extracted) -> String {
         .collect()
 }
 
-/// Asserts that every line of `expected` is a line of the dump, and that no field is there twice.
-fn assert_values(x: &Extracted, expected: &str) {
+/// Asserts that every line of `expected` is a line of `x`'s [`dump`]; returns the dump.
+fn assert_lines(x: &Extracted, expected: &str) -> String {
     let dump = dump(x);
     for line in expected.lines().map(str::trim).filter(|l| !l.is_empty()) {
         assert!(
@@ -72,11 +73,41 @@ fn assert_values(x: &Extracted, expected: &str) {
             "missing `{line}` in\n{dump}"
         );
     }
+    dump
+}
+
+/// Asserts that every line of `expected` is a line of the dump, and that no field is there twice.
+fn assert_values(x: &Extracted, expected: &str) {
+    let dump = assert_lines(x, expected);
     let mut fields: Vec<&str> = x.values.iter().map(|v| v.field).collect();
     let n = fields.len();
     fields.sort_unstable();
     fields.dedup();
     assert_eq!(fields.len(), n, "a field twice in\n{dump}");
+}
+
+/// Asserts that `read` fails on a file holding `garbage` with [`Error::Metadata`], and on a
+/// missing file with [`Error::Io`] saying "cannot read", both naming the file.
+fn assert_garbage_and_missing(
+    read: impl Fn(&Path) -> trove_media::Result<Extracted>,
+    extension: &str,
+    garbage: &[u8],
+) {
+    let dir = TempDir::new().expect("tempdir");
+    let path = dir.path().join(format!("garbage.{extension}"));
+    std::fs::write(&path, garbage).expect("write");
+    let err = read(&path).expect_err("garbage");
+    assert!(matches!(err, Error::Metadata { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
+
+    let missing = dir.path().join(format!("missing.{extension}"));
+    let err = read(&missing).expect_err("missing");
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    let expected = format!("cannot read {}: ", missing.display());
+    assert!(err.to_string().starts_with(&expected), "{err}");
 }
 
 fn assert_absent(x: &Extracted, fields: &[&str]) {

@@ -15,6 +15,7 @@
 mod iim;
 
 use crate::date::{parse_tag_date, TagDate};
+use crate::text::clean;
 use crate::{Error, Extracted, ExtractedValue, Origin, Result};
 use nom_exif::{EntryValue, Exif, ExifTag, IfdIndex, MediaParser, MediaSource};
 use serde_json::Value;
@@ -374,16 +375,6 @@ impl Stills {
         self.push("width", width.0.into(), size.origin, width.1);
         self.push("height", height.0.into(), size.origin, height.1);
     }
-}
-
-/// Trimmed text without control characters (other than tab and newline); `None` when empty.
-fn clean(text: &str) -> Option<String> {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\t' || *c == '\n')
-        .collect();
-    let trimmed = cleaned.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
 /// Rounds to six decimals (about 0.1 m), which hides the float noise of degree/minute/second

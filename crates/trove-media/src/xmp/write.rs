@@ -2,7 +2,8 @@
 //! properties in the order of the schema table, so that equal values give equal bytes.
 
 use super::gps::format_coordinate;
-use super::{clean, Kind, Ns, Shape, Step, EXIF, NAMESPACES, PROPS, XMP_DM};
+use super::{Kind, Ns, Shape, Step, EXIF, NAMESPACES, PROPS, XMP_DM};
+use crate::text::clean;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -112,10 +113,10 @@ fn outputs(path: &'static [Step], kind: Kind, value: &Value) -> Vec<(&'static [S
     out.map(|o| vec![(path, o)]).unwrap_or_default()
 }
 
-/// A scalar as XMP text: strings cleaned, numbers as JSON writes them, booleans `True`/`False`.
+/// A scalar as XMP text: strings cleaned (`None` when nothing is left), numbers as JSON writes them, booleans `True`/`False`.
 fn scalar(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) => Some(clean(s)),
+        Value::String(s) => clean(s),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(true) => Some("True".to_string()),
         Value::Bool(false) => Some("False".to_string()),
