@@ -152,3 +152,39 @@ async fn set_user_claim(
         .await?;
     Ok(())
 }
+
+impl Catalog {
+    /// Defines (or redefines) a custom field.
+    pub async fn put_custom_field(&self, def: &trove_core::CustomFieldDef) -> Result<()> {
+        let json = serde_json::to_string(def).map_err(|e| crate::Error::Decode {
+            what: "custom field",
+            message: e.to_string(),
+        })?;
+        sqlx::query(
+            "INSERT INTO custom_fields (key, definition, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT (key) DO UPDATE SET definition = excluded.definition",
+        )
+        .bind(def.key())
+        .bind(json)
+        .bind(now_secs())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every custom field, by key.
+    pub async fn custom_fields(&self) -> Result<Vec<trove_core::CustomFieldDef>> {
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT definition FROM custom_fields ORDER BY key")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|json| {
+                serde_json::from_str(json).map_err(|e| crate::Error::Decode {
+                    what: "custom field",
+                    message: format!("{json}: {e}"),
+                })
+            })
+            .collect()
+    }
+}

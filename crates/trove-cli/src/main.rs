@@ -126,6 +126,11 @@ enum MetaCommand {
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
+    /// Define or list custom fields (typed: text, number, date, choice).
+    Field {
+        #[command(subcommand)]
+        command: FieldCommand,
+    },
     /// Import a CSV (columns: id, then schema fields) as one undoable edit batch.
     Import {
         /// The CSV file.
@@ -137,6 +142,38 @@ enum MetaCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum FieldCommand {
+    /// Define a custom field, e.g. `meta field add custom.shoot_day --type number`.
+    Add {
+        /// `custom.` followed by lower-case letters, digits and `_`.
+        key: String,
+        /// The value type.
+        #[arg(long = "type", value_enum)]
+        kind: CustomType,
+        /// The allowed values of a choice field, separated by commas.
+        #[arg(long, value_delimiter = ',')]
+        choices: Vec<String>,
+        /// A label for people (default: the key).
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List the custom fields.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum CustomType {
+    Text,
+    Number,
+    Date,
+    Choice,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -475,6 +512,38 @@ async fn meta(library: &Library, command: MetaCommand) -> Result<ExitCode> {
                     for file in &report.files {
                         eprintln!("wrote {file}");
                     }
+                }
+            }
+        }
+        MetaCommand::Field {
+            command:
+                FieldCommand::Add {
+                    key,
+                    kind,
+                    choices,
+                    label,
+                },
+        } => {
+            let kind = match kind {
+                CustomType::Text => trove_core::CustomKind::Text,
+                CustomType::Number => trove_core::CustomKind::Number,
+                CustomType::Date => trove_core::CustomKind::Date,
+                CustomType::Choice => trove_core::CustomKind::Choice(choices),
+            };
+            let def = library
+                .define_custom_field(&key, label.as_deref().unwrap_or(&key), kind)
+                .await?;
+            println!("defined {}", def.key());
+        }
+        MetaCommand::Field {
+            command: FieldCommand::List { json },
+        } => {
+            let fields = library.custom_fields().await?;
+            if json {
+                print_json(&fields)?;
+            } else {
+                for f in &fields {
+                    println!("{} ({}): {:?}", f.key(), f.label(), f.kind());
                 }
             }
         }

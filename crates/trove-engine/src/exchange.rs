@@ -175,6 +175,7 @@ impl Library {
             .iter()
             .map(|h| h.trim().to_owned())
             .collect();
+        let custom = self.catalog.custom_fields().await?;
         let mut problems = Vec::new();
         let Some(id_column) = header.iter().position(|h| h == "id") else {
             return Err(Error::InvalidInput(format!(
@@ -195,7 +196,9 @@ impl Library {
                     ),
                 }),
                 Some(_) => columns.push((i, name.clone())),
-                None if is_custom_key(name) => columns.push((i, name.clone())),
+                None if is_custom_key(name) && custom.iter().any(|c| c.key() == name) => {
+                    columns.push((i, name.clone()))
+                }
                 None => problems.push(ImportProblem {
                     row: 0,
                     message: format!("column {name}: not a field of the schema; skipped"),
@@ -245,7 +248,7 @@ impl Library {
                     continue;
                 }
                 let assignment = Assignment::Set(name.clone(), cell.to_owned());
-                match crate::meta::assignment_value(&assignment, &current) {
+                match crate::meta::assignment_value(&assignment, &current, &custom) {
                     Ok(to) if to == current => {}
                     Ok(to) => {
                         changes.push(ImportChange {

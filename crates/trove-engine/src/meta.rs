@@ -9,7 +9,7 @@ use crate::{Error, Library, Result};
 use serde::Serialize;
 use std::ffi::OsString;
 use trove_catalog::{Edit, UndoReport};
-use trove_core::{field, is_custom_key, validate_edit, FieldKind};
+use trove_core::{field, is_custom_key, validate_edit, CustomFieldDef, CustomKind, FieldKind};
 
 /// One `FIELD=VALUE`, `FIELD+=VALUE` or `FIELD-=VALUE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,10 +111,22 @@ fn typed(kind: Option<FieldKind>, text: &str) -> serde_json::Value {
 pub(crate) fn assignment_value(
     assignment: &Assignment,
     current: &serde_json::Value,
+    custom: &[CustomFieldDef],
 ) -> std::result::Result<serde_json::Value, String> {
     let key = assignment.key();
     let def = field(key);
-    let kind = def.map(|d| d.kind);
+    let custom_def = custom.iter().find(|c| c.key() == key);
+    if def.is_none() && custom_def.is_none() {
+        return Err(format!(
+            "{key} is not a field: define it first with `trove meta field add {key} --type TYPE`"
+        ));
+    }
+    let kind = def
+        .map(|d| d.kind)
+        .or(match custom_def.map(CustomFieldDef::kind) {
+            Some(CustomKind::Number) => Some(FieldKind::Number),
+            _ => None,
+        });
     let value = match assignment {
         Assignment::Set(_, text) => typed(kind, text),
         Assignment::Add(_, text) | Assignment::Remove(_, text) => {
@@ -131,10 +143,11 @@ pub(crate) fn assignment_value(
             serde_json::Value::from(list)
         }
     };
-    match (def, value) {
-        (_, serde_json::Value::Null) => Ok(serde_json::Value::Null),
-        (Some(def), value) => validate_edit(def, &value).map_err(|e| e.to_string()),
-        (None, value) => Ok(value),
+    match (def, custom_def, value) {
+        (_, _, serde_json::Value::Null) => Ok(serde_json::Value::Null),
+        (Some(def), _, value) => validate_edit(def, &value).map_err(|e| e.to_string()),
+        (None, Some(custom), value) => custom.validate(&value).map_err(|e| e.to_string()),
+        (None, None, value) => Ok(value),
     }
 }
 
@@ -155,6 +168,7 @@ impl Library {
         for asset in assets {
             ids.push(self.resolve_asset(asset).await?);
         }
+        let custom = self.catalog.custom_fields().await?;
         let mut edits = Vec::new();
         for &id in &ids {
             // Assignments apply in order: `keywords+=a keywords-=b` sees its own first change.
@@ -162,7 +176,7 @@ impl Library {
             for assignment in assignments {
                 let key = assignment.key();
                 let now = current.get(key).cloned().unwrap_or(serde_json::Value::Null);
-                let value = assignment_value(assignment, &now)
+                let value = assignment_value(assignment, &now, &custom)
                     .map_err(|e| Error::InvalidInput(format!("asset {id}: {e}")))?;
                 current.insert(key.to_owned(), value.clone());
                 edits.push(Edit {
@@ -179,6 +193,24 @@ impl Library {
             assets: ids.len() as u64,
             edits: edits.len() as u64,
         })
+    }
+
+    /// Defines a custom field that editors can then set on any asset.
+    pub async fn define_custom_field(
+        &self,
+        key: &str,
+        label: &str,
+        kind: CustomKind,
+    ) -> Result<CustomFieldDef> {
+        let def = CustomFieldDef::new(key, label, kind)
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        self.catalog.put_custom_field(&def).await?;
+        Ok(def)
+    }
+
+    /// The custom fields defined in this library.
+    pub async fn custom_fields(&self) -> Result<Vec<CustomFieldDef>> {
+        Ok(self.catalog.custom_fields().await?)
     }
 
     /// Reverts the edit batch `batch`, or the last one not yet undone.

@@ -89,3 +89,51 @@ async fn edits_are_journalled_and_undone_in_order() {
     assert!(f.library.undo(None).await.is_err(), "nothing left to undo");
     f.assert_consistent().await;
 }
+
+#[tokio::test]
+async fn custom_fields_are_defined_then_typed() {
+    let f = Fixture::new().await;
+    let clip = f.write("clip.mov", MP4);
+    f.scan().await;
+    let assets = [clip.clone().into_os_string()];
+    let set = |args: &[&str]| assignments(args);
+    let undefined = f
+        .library
+        .meta_set(&assets, &set(&["custom.reel=A001"]), "t")
+        .await;
+    assert!(undefined.is_err_and(|e| e.to_string().contains("meta field add")));
+
+    f.library
+        .define_custom_field("custom.reel", "Reel", trove_core::CustomKind::Text)
+        .await
+        .expect("define");
+    f.library
+        .define_custom_field(
+            "custom.grade",
+            "Grade",
+            trove_core::CustomKind::Choice(vec!["good".into(), "ng".into()]),
+        )
+        .await
+        .expect("define");
+    assert!(f
+        .library
+        .define_custom_field("Custom Reel", "x", trove_core::CustomKind::Text)
+        .await
+        .is_err());
+    f.library
+        .meta_set(
+            &assets,
+            &set(&["custom.reel=A001", "custom.grade=GOOD"]),
+            "t",
+        )
+        .await
+        .expect("set");
+    let shown = f.library.show(clip.as_os_str()).await.expect("show");
+    assert_eq!(shown.metadata["custom.reel"], "A001");
+    assert_eq!(shown.metadata["custom.grade"], "good");
+    let bad = f
+        .library
+        .meta_set(&assets, &set(&["custom.grade=maybe"]), "t")
+        .await;
+    assert!(bad.is_err_and(|e| e.to_string().contains("custom.grade")));
+}
