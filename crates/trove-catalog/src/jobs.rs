@@ -101,18 +101,19 @@ impl Catalog {
         Ok(done.rows_affected())
     }
 
-    /// Leases up to `limit` runnable jobs of `kind` for `lease_secs`.
+    /// Leases up to `limit` runnable jobs of `kind` for `lease_secs` to `owner` ("host:pid").
     pub async fn lease_jobs(
         &self,
         kind: &str,
         limit: u32,
         lease_secs: i64,
+        owner: &str,
     ) -> Result<Vec<JobTask>> {
         let now = now_secs();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let rows = sqlx::query(
             "UPDATE jobs SET state = 'running', lease_until = ?1 + ?2, attempts = attempts + 1, \
-                 updated_at = ?1 \
+                 updated_at = ?1, lease_owner = ?5 \
              WHERE id IN (SELECT id FROM jobs WHERE kind = ?3 AND \
                  ((state = 'queued' AND coalesce(not_before, 0) <= ?1) \
                   OR (state = 'running' AND lease_until < ?1)) \
@@ -123,6 +124,7 @@ impl Catalog {
         .bind(lease_secs)
         .bind(kind)
         .bind(i64::from(limit))
+        .bind(owner)
         .fetch_all(&mut *tx)
         .await?;
         let mut tasks = Vec::with_capacity(rows.len());
@@ -296,6 +298,28 @@ impl Catalog {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The owners ("host:pid") holding leases on running jobs.
+    pub async fn lease_owners(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT lease_owner FROM jobs WHERE state = 'running' AND lease_owner IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Puts the running jobs of a dead `owner` back in the queue; returns how many.
+    pub async fn release_leases(&self, owner: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'queued', lease_until = NULL, lease_owner = NULL, \
+             updated_at = ? WHERE state = 'running' AND lease_owner = ?",
+        )
+        .bind(now_secs())
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Queue counts.

@@ -358,3 +358,72 @@ fn watch_follows_changes_until_terminated() {
     );
     s.assert_check();
 }
+
+/// kill -9 of `jobs wait` mid-run: the next run picks up the interrupted jobs at once.
+#[test]
+fn extraction_killed_midway_resumes_on_the_next_run() {
+    let s = Setup::new();
+    s.add_source();
+    let first = s.media.join("take_000.wav");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=0.2",
+            "-c:a",
+            "pcm_s16le",
+        ])
+        .arg(&first)
+        .status()
+        .expect("ffmpeg must be installed: run scripts/setup.sh");
+    assert!(status.success());
+    const FILES: u64 = 80;
+    for i in 1..FILES {
+        std::fs::copy(&first, s.media.join(format!("take_{i:03}.wav"))).expect("copy");
+    }
+    s.json(&["scan", "--json"]);
+    let mut child = s
+        .trove()
+        .args(["jobs", "wait"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn jobs wait");
+    // Kill once some work is done but not all of it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let jobs = s.json(&["jobs", "--json"]);
+        let done = count(&jobs["stats"], "done");
+        if done > 0 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let after_kill = s.json(&["jobs", "--json"]);
+    assert!(
+        count(&after_kill["stats"], "done") < FILES,
+        "the kill landed mid-run: {after_kill}"
+    );
+    s.assert_check();
+
+    let out = s.json(&["jobs", "wait", "--json"]);
+    let finished = count(&out, "done") + count(&out, "failed");
+    let jobs = s.json(&["jobs", "--json"]);
+    let stats = &jobs["stats"];
+    assert_eq!(
+        count(stats, "running") + count(stats, "queued"),
+        0,
+        "{jobs}"
+    );
+    assert_eq!(count(stats, "done"), FILES, "{jobs}");
+    assert_eq!(
+        count(&after_kill["stats"], "done") + finished,
+        FILES,
+        "every job ran to completion exactly once after the kill: {after_kill} then {out}"
+    );
+}

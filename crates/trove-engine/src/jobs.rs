@@ -180,7 +180,35 @@ fn probe(task: &JobTask, timeout: Duration) -> Result<Outcome> {
     })
 }
 
+/// This process as a lease owner: "host:pid".
+fn lease_owner() -> String {
+    format!("{}:{}", host_name(), std::process::id())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".to_owned())
+}
+
 impl Library {
+    /// Requeues jobs held by processes of this machine that no longer run (killed, crashed), so
+    /// interrupted work resumes now rather than when the lease runs out.
+    pub async fn release_dead_leases(&self) -> Result<u64> {
+        let host = host_name();
+        let mut released = 0;
+        for owner in self.catalog.lease_owners().await? {
+            let Some((owner_host, pid)) = owner.rsplit_once(':') else {
+                continue;
+            };
+            let alive = std::path::Path::new("/proc").join(pid).exists();
+            if owner_host == host && !alive && pid.parse::<u32>().is_ok() {
+                released += self.catalog.release_leases(&owner).await?;
+            }
+        }
+        Ok(released)
+    }
+
     /// Queues the work the catalog calls for; returns how many jobs were added.
     pub async fn plan_jobs(&self) -> Result<u64> {
         Ok(self.catalog.enqueue_probes().await?)
@@ -208,6 +236,8 @@ impl Library {
     {
         let mut summary = JobRunSummary::default();
         let workers = options.workers.max(1);
+        let me = lease_owner();
+        self.release_dead_leases().await?;
         tokio::pin!(stop);
         loop {
             let tasks = self
@@ -216,6 +246,7 @@ impl Library {
                     PROBE,
                     u32::try_from(workers).unwrap_or(u32::MAX),
                     LEASE_SECS,
+                    &me,
                 )
                 .await?;
             if tasks.is_empty() {
