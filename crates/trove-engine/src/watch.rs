@@ -8,7 +8,7 @@
 //! does (checked on a timer, since unmounts do not always raise an event).
 
 use crate::scan::{ScanObserver, ScanProgress, Scope};
-use crate::{Error, Library, Result};
+use crate::{Error, JobOptions, JobRunSummary, Library, Result};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
@@ -29,6 +29,9 @@ pub struct WatchOptions {
     pub debounce: Duration,
     /// How often absent roots are looked for (and present ones checked).
     pub poll_roots: Duration,
+    /// Extract metadata of new and changed files in the background (`None`: leave it to
+    /// `trove jobs wait`).
+    pub extract: Option<JobOptions>,
 }
 
 impl Default for WatchOptions {
@@ -36,6 +39,7 @@ impl Default for WatchOptions {
         WatchOptions {
             debounce: Duration::from_millis(500),
             poll_roots: Duration::from_secs(5),
+            extract: Some(JobOptions::default()),
         }
     }
 }
@@ -76,6 +80,13 @@ pub enum WatchEvent {
         /// The source.
         source: String,
     },
+    /// Metadata extraction ran for new or changed files.
+    Extracted {
+        /// Jobs finished.
+        done: u64,
+        /// Jobs failed for good (their errors are on the assets).
+        failed: u64,
+    },
     /// Something failed; watching goes on.
     Error {
         /// What failed.
@@ -103,6 +114,9 @@ impl std::fmt::Display for WatchEvent {
             ),
             WatchEvent::Offline { source } => write!(f, "{source}: offline"),
             WatchEvent::Online { source } => write!(f, "{source}: online again"),
+            WatchEvent::Extracted { done, failed } => {
+                write!(f, "metadata extracted: {done} done, {failed} failed")
+            }
             WatchEvent::Error { message } => write!(f, "error: {message}"),
         }
     }
@@ -201,12 +215,51 @@ impl Library {
             sources: watched.len(),
         });
 
+        // Extraction runs beside event handling, woken after each change.
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+        let (extracted_tx, mut extracted) = mpsc::unbounded_channel::<JobRunSummary>();
+        let extractor = options.extract.clone().map(|job_options| {
+            let library = self.clone();
+            let wake = std::sync::Arc::clone(&wake);
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                loop {
+                    let stop = {
+                        let mut stopped = stopped.clone();
+                        async move {
+                            let _ = stopped.wait_for(|s| *s).await;
+                        }
+                    };
+                    let run = async {
+                        library.plan_jobs().await?;
+                        library.run_jobs(&job_options, &|_| {}, stop).await
+                    };
+                    match run.await {
+                        Ok(summary) => {
+                            let _ = extracted_tx.send(summary);
+                        }
+                        Err(e) => tracing::warn!("metadata extraction: {e}"),
+                    }
+                    tokio::select! {
+                        _ = wake.notified() => {}
+                        _ = stopped.wait_for(|s| *s) => break,
+                    }
+                }
+            })
+        });
+
         tokio::pin!(stop);
         let mut poll = tokio::time::interval(options.poll_roots);
         poll.tick().await;
         loop {
             tokio::select! {
                 _ = &mut stop => break,
+                Some(summary) = extracted.recv() => {
+                    if summary.done + summary.failed > 0 {
+                        observer(&WatchEvent::Extracted { done: summary.done, failed: summary.failed });
+                    }
+                }
                 batch = rx.recv() => {
                     let Some(mut batch) = batch else { break };
                     // Take whatever else is queued: one reconciliation for a burst.
@@ -218,13 +271,19 @@ impl Library {
                     if let Err(e) = self.apply_batch(batch, observer).await {
                         observer(&WatchEvent::Error { message: e.to_string() });
                     }
+                    wake.notify_one();
                 }
                 _ = poll.tick() => {
                     if let Err(e) = self.poll_roots(&mut watcher, &mut watched, observer).await {
                         observer(&WatchEvent::Error { message: e.to_string() });
                     }
+                    wake.notify_one();
                 }
             }
+        }
+        let _ = stopping.send(true);
+        if let Some(extractor) = extractor {
+            let _ = extractor.await;
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 use crate::{write, Fixture, MP4};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
-use trove_engine::{Library, WatchEvent, WatchOptions};
+use trove_engine::{JobOptions, Library, WatchEvent, WatchOptions};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -15,6 +15,10 @@ struct Watching {
 
 impl Watching {
     async fn start(library: &Library) -> Watching {
+        Self::start_with(library, None).await
+    }
+
+    async fn start_with(library: &Library, extract: Option<JobOptions>) -> Watching {
         let (stop, stopped) = oneshot::channel::<()>();
         let (tx, mut events) = mpsc::unbounded_channel();
         let library = library.clone();
@@ -25,6 +29,7 @@ impl Watching {
             let options = WatchOptions {
                 debounce: Duration::from_millis(100),
                 poll_roots: Duration::from_millis(200),
+                extract,
             };
             library
                 .watch(options, &observer, async {
@@ -211,6 +216,41 @@ async fn an_unplugged_source_goes_offline_and_comes_back() {
         f.stats().await.locations == 2
     })
     .await;
+    w.stop().await;
+    f.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn new_media_gets_its_metadata_while_watching() {
+    let f = Fixture::new().await;
+    let w = Watching::start_with(&f.library, Some(JobOptions::default())).await;
+    let staging = f.media.with_file_name("staging.mp4");
+    let status = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x48:rate=25:duration=0.5",
+        ])
+        .args(["-metadata", "title=Fresh take", "-c:v", "libx264"])
+        .arg(&staging)
+        .status()
+        .expect("ffmpeg must be installed: run scripts/setup.sh");
+    assert!(status.success());
+    // Appear whole, as a copy finishing would: a rename into the source.
+    let clip = f.media.join("fresh.mp4");
+    std::fs::rename(&staging, &clip).expect("move in");
+    until("extracted metadata", || async {
+        f.library
+            .show(clip.as_os_str())
+            .await
+            .is_ok_and(|a| a.metadata.contains_key("video_codec"))
+    })
+    .await;
+    let shown = f.library.show(clip.as_os_str()).await.expect("show");
+    assert_eq!(shown.title, "Fresh take");
     w.stop().await;
     f.assert_consistent().await;
 }
