@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# End-to-end scan benchmark: Trove against `fd` (the peer walker) on a generated 100k-file tree.
+# End-to-end benchmarks:
+#   scan:   Trove against `fd` (the peer walker) on a generated 100k-file tree;
+#   search: Trove's search index against SQLite FTS5 on a generated 1M-document catalog.
 #
 #   scripts/bench.sh            # or: make bench
+#   BENCH_ONLY=scan scripts/bench.sh      # only the scan part (BENCH_ONLY=search: only search)
 #
 # Environment:
+#   BENCH_ONLY    scan | search: run only that part        (default: both)
 #   BENCH_DIR     where the temporary tree and libraries go   (default /tmp/trove-bench)
 #   BENCH_FILES   files in the generated tree                 (default 100000)
 #   BENCH_SEED    gen-tree seed                               (default 42)
@@ -11,8 +15,11 @@
 #   BENCH_KEEP=1  keep the tree and libraries afterwards
 #   BENCH_STRICT=1  exit 1 when a speed goal is missed (correctness failures always exit 1)
 #   BENCH_COMMIT  label for the measured source tree (default: git describe of this checkout)
+#   BENCH_SEARCH_DOCS     documents in the search corpus              (default 1000000)
+#   BENCH_SEARCH_QUERIES  timed queries per search query shape        (default 200)
 #
-# Writes bench-out/scan.md (the report, also printed on stdout) and bench-out/hyperfine-*.json.
+# Writes bench-out/scan.md and bench-out/search.md (the reports, also printed on stdout) and
+# bench-out/hyperfine-*.json.
 # Build output, tool installation and hyperfine progress go to stderr.
 set -euo pipefail
 
@@ -31,7 +38,43 @@ GOAL_RESCAN=1.5
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
+ONLY=${BENCH_ONLY:-}
+case "$ONLY" in
+    "" | scan | search) ;;
+    *) die "BENCH_ONLY must be scan or search, not $ONLY" ;;
+esac
+MISSED=()  # parts that missed a speed goal (BENCH_STRICT=1 then exits 1 at the end)
+
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+if [ -n "${BENCH_COMMIT:-}" ]; then
+    COMMIT=$BENCH_COMMIT
+else
+    COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+    [ -z "$(git status --porcelain 2>/dev/null)" ] || COMMIT="$COMMIT (with uncommitted changes)"
+fi
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+MEM=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+
+# Temporary folders, removed at exit unless BENCH_KEEP=1.
+CLEAN_DIRS=()
+cleanup() {
+    local d
+    for d in ${CLEAN_DIRS[@]+"${CLEAN_DIRS[@]}"}; do
+        if [ "${BENCH_KEEP:-0}" = 1 ]; then
+            log "kept $d"
+        else
+            rm -rf "$d"
+        fi
+    done
+}
+trap cleanup EXIT
+
+target_dir() { # cargo's target directory
+    cargo metadata --format-version 1 --no-deps |
+        sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'
+}
+
+if [ "$ONLY" != search ]; then
 
 # --- peers, installed only when missing ---------------------------------------------------
 apt_install() {
@@ -48,8 +91,7 @@ command -v hyperfine >/dev/null || apt_install hyperfine
 # --- build --------------------------------------------------------------------------------
 log "building release trove-cli and trove-bench"
 cargo build --release -p trove-cli -p trove-bench >&2
-TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
-    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+TARGET_DIR=$(target_dir)
 [ -n "$TARGET_DIR" ] || die "cannot find cargo's target directory"
 TROVE="$TARGET_DIR/release/trove"
 GEN="$TARGET_DIR/release/gen-tree"
@@ -58,14 +100,7 @@ GEN="$TARGET_DIR/release/gen-tree"
 # --- tree ---------------------------------------------------------------------------------
 mkdir -p "$BENCH_DIR" "$OUT"
 RUN_DIR=$(mktemp -d "$BENCH_DIR/run.XXXXXX")
-cleanup() {
-    if [ "${BENCH_KEEP:-0}" = 1 ]; then
-        log "kept $RUN_DIR"
-    else
-        rm -rf "$RUN_DIR"
-    fi
-}
-trap cleanup EXIT
+CLEAN_DIRS+=("$RUN_DIR")
 TREE="$RUN_DIR/tree"
 LIB="$RUN_DIR/lib-full"     # re-created before every full-scan run
 LIB2="$RUN_DIR/lib-rescan"  # scanned once, then rescanned unchanged
@@ -157,14 +192,6 @@ R_FULL=$(ratio full-scan)
 R_RESCAN=$(ratio rescan)
 V_FULL=$(verdict "$R_FULL" "$GOAL_FULL")
 V_RESCAN=$(verdict "$R_RESCAN" "$GOAL_RESCAN")
-if [ -n "${BENCH_COMMIT:-}" ]; then
-    COMMIT=$BENCH_COMMIT
-else
-    COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-    [ -z "$(git status --porcelain 2>/dev/null)" ] || COMMIT="$COMMIT (with uncommitted changes)"
-fi
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
-MEM=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 FS=$(findmnt -no FSTYPE -T "$RUN_DIR" 2>/dev/null || echo unknown)
 
 {
@@ -200,6 +227,39 @@ FS=$(findmnt -no FSTYPE -T "$RUN_DIR" 2>/dev/null || echo unknown)
     echo "| peak RSS, fd walk (for scale) | $(mib "$RSS_FD") |"
 } | tee "$OUT/scan.md"
 
-if [ "${BENCH_STRICT:-0}" = 1 ] && { [ "$V_FULL" != met ] || [ "$V_RESCAN" != met ]; }; then
-    die "a speed goal was missed (BENCH_STRICT=1)"
+{ [ "$V_FULL" = met ] && [ "$V_RESCAN" = met ]; } || MISSED+=(scan)
+fi # scan
+
+# --- search -------------------------------------------------------------------------------
+# `search-bench` (crate trove-bench) generates a seeded synthetic catalog, builds Trove's search
+# index (tantivy) and an SQLite FTS5 peer from it, times six query shapes on each and prints
+# the report; every phase runs in a child process of its own, for its own peak RSS.
+if [ "$ONLY" != scan ]; then
+SEARCH_DOCS=${BENCH_SEARCH_DOCS:-1000000}
+SEARCH_QUERIES=${BENCH_SEARCH_QUERIES:-200}
+log "building release trove-bench (search-bench)"
+cargo build --release -p trove-bench >&2
+SEARCH_BENCH="$(target_dir)/release/search-bench"
+[ -x "$SEARCH_BENCH" ] || die "built search-bench not found at $SEARCH_BENCH"
+mkdir -p "$BENCH_DIR" "$OUT"
+SEARCH_DIR=$(mktemp -d "$BENCH_DIR/search.XXXXXX")
+CLEAN_DIRS+=("$SEARCH_DIR")
+log "search-bench: $SEARCH_DOCS documents (seed $SEED) in $SEARCH_DIR"
+search_start=$(date +%s)
+SEARCH_REPORT=$("$SEARCH_BENCH" --docs "$SEARCH_DOCS" --seed "$SEED" \
+    --queries "$SEARCH_QUERIES" --out "$SEARCH_DIR")
+search_secs=$(($(date +%s) - search_start))
+TANTIVY_VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' <(grep -A1 '^name = "tantivy"$' Cargo.lock) | head -n1)
+{
+    echo "## Search benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- Machine: $(nproc) CPUs, ${CPU:-unknown CPU}, $MEM RAM, Linux $(uname -r), index files on $(findmnt -no FSTYPE -T "$SEARCH_DIR" 2>/dev/null || echo unknown); load average when the script started: $LOAD_AT_START"
+    echo "- Trove commit: $COMMIT; tantivy $TANTIVY_VERSION; whole run ${search_secs} s"
+    echo "$SEARCH_REPORT"
+} | tee "$OUT/search.md"
+! grep -q 'missed' <<<"$SEARCH_REPORT" || MISSED+=(search)
+fi # search
+
+if [ "${BENCH_STRICT:-0}" = 1 ] && [ ${#MISSED[@]} -gt 0 ]; then
+    die "a speed goal was missed in: ${MISSED[*]} (BENCH_STRICT=1)"
 fi

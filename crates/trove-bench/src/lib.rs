@@ -8,6 +8,10 @@
 //! No name is one Trove excludes by default (`.DS_Store`, `._*`, …), and there are no symlinks.
 //!
 //! The same seed gives the same tree (paths and bytes) for a given build of this crate.
+//!
+//! [`search_corpus`] generates the synthetic catalog that `search-bench` indexes.
+
+pub mod search_corpus;
 
 use anyhow::{bail, Context, Result};
 use rand::rngs::StdRng;

@@ -9,6 +9,7 @@
 
 mod edits;
 mod error;
+mod follow;
 mod integrity;
 mod jobs;
 mod locations;
@@ -17,6 +18,7 @@ mod views;
 
 pub use edits::{Edit, UndoReport};
 pub use error::{Error, Result};
+pub use follow::{AssetRecord, ChangedAssets};
 pub use jobs::{JobStats, JobTask, JobView, NewClaim, PROBE};
 pub use locations::{
     Batch, BatchOutcome, KnownLocation, LocationMove, LocationUpdate, NewLocation, Role,

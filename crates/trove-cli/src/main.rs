@@ -64,6 +64,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search the library (the query language is in the README).
+    Search {
+        /// The query; empty or `*` matches everything.
+        query: Option<String>,
+        /// Hits per page.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Hits to skip (pagination).
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Order: relevance, captured, name, size, duration; `-` in front for descending.
+        #[arg(long, default_value = "relevance", allow_hyphen_values = true)]
+        sort: String,
+        /// Rebuild the index from the catalog first.
+        #[arg(long)]
+        rebuild: bool,
+        /// Print one JSON document: {"total", "hits", "facets"}.
+        #[arg(long)]
+        json: bool,
+    },
     /// List jobs (after queueing the work the catalog calls for), or run them.
     Jobs {
         #[command(subcommand)]
@@ -282,6 +302,56 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Jobs { command, json } => jobs(&library, command, json).await?,
+        Command::Search {
+            query,
+            limit,
+            offset,
+            sort,
+            rebuild,
+            json,
+        } => {
+            if rebuild {
+                let report = library.sync_search(true).await?;
+                eprintln!("search index rebuilt: {} assets", report.updated);
+            }
+            let (descending, key) = match sort.strip_prefix('-') {
+                Some(key) => (true, key),
+                None => (false, sort.as_str()),
+            };
+            let sort = match key {
+                "relevance" => trove_search::Sort::Relevance,
+                "captured" | "date" => trove_search::Sort::Captured { descending },
+                "name" => trove_search::Sort::Name { descending },
+                "size" => trove_search::Sort::Size { descending },
+                "duration" => trove_search::Sort::Duration { descending },
+                other => anyhow::bail!(
+                    "--sort {other}: use relevance, captured, name, size or duration (- for descending)"
+                ),
+            };
+            let options = trove_search::SearchOptions {
+                limit,
+                offset,
+                sort,
+                facets: true,
+            };
+            let report = library
+                .search(query.as_deref().unwrap_or(""), &options)
+                .await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!("{} matches", report.total);
+                for hit in &report.hits {
+                    let path = hit
+                        .locations
+                        .first()
+                        .and_then(|l| l.path.clone())
+                        .unwrap_or_default();
+                    println!("{:>8}  {}  {}", hit.id, hit.title, path);
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Command::Meta { command } => meta(&library, command).await?,
         Command::Undo { journal_id, json } => {
             let report = library.undo(journal_id).await?;

@@ -252,4 +252,8 @@ pub struct CheckReport {
     pub checks: Vec<String>,
     /// What is broken.
     pub problems: Vec<CheckProblem>,
+    /// How many catalog changes the search index has not applied yet (it catches up by itself
+    /// on the next search or sync); absent when there is no index yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_lag: Option<i64>,
 }

@@ -42,6 +42,9 @@ pub enum Error {
         /// The cause.
         source: trove_storage::watch::NotifyError,
     },
+    /// The search index failed (it can be rebuilt from the catalog: `trove search --rebuild`).
+    #[error("search index: {0}")]
+    Search(String),
     /// A background task died.
     #[error("internal error: {0}")]
     Internal(String),

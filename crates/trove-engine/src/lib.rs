@@ -10,6 +10,7 @@ mod library;
 mod meta;
 mod resolve;
 mod scan;
+mod search;
 mod watch;
 
 pub use error::{Error, Result};
@@ -18,5 +19,6 @@ pub use jobs::{JobEvent, JobOptions, JobRunSummary};
 pub use library::{library_dir, Library, LIBRARY_ENV};
 pub use meta::{Assignment, MetaSetReport};
 pub use scan::{ScanObserver, ScanProgress};
+pub use search::{SearchReport, SyncReport, INDEX_DIR};
 pub use trove_catalog::{JobStats, JobView, UndoReport};
 pub use watch::{WatchEvent, WatchOptions};

@@ -103,8 +103,21 @@ impl Library {
     }
 
     /// Checks the catalog's integrity.
+    ///
+    /// The search index is checked too: one that cannot be opened is a problem (rebuild it with
+    /// `trove search --rebuild`); one that is behind only reports its lag.
     pub async fn check(&self) -> Result<CheckReport> {
-        Ok(self.catalog.check().await?)
+        let mut report = self.catalog.check().await?;
+        report.checks.push("search_index".into());
+        match self.search_lag().await {
+            Ok(lag) => report.search_lag = lag,
+            Err(e) => report.problems.push(trove_core::CheckProblem {
+                check: "search_index".into(),
+                message: format!("{e}; rebuild it with `trove search --rebuild`"),
+            }),
+        }
+        report.ok = report.problems.is_empty();
+        Ok(report)
     }
 
     /// The asset named by `reference`: an id, a local path, or a `file://` URI.

@@ -30,7 +30,7 @@ pub struct WatchOptions {
     /// How often absent roots are looked for (and present ones checked).
     pub poll_roots: Duration,
     /// Extract metadata of new and changed files in the background (`None`: leave it to
-    /// `trove jobs wait`).
+    /// `trove jobs wait`). The search index follows the catalog either way.
     pub extract: Option<JobOptions>,
 }
 
@@ -215,31 +215,37 @@ impl Library {
             sources: watched.len(),
         });
 
-        // Extraction runs beside event handling, woken after each change.
+        // Extraction and the search index follow beside event handling, woken after each change.
         let (stopping, stopped) = tokio::sync::watch::channel(false);
         let wake = std::sync::Arc::new(tokio::sync::Notify::new());
         let (extracted_tx, mut extracted) = mpsc::unbounded_channel::<JobRunSummary>();
-        let extractor = options.extract.clone().map(|job_options| {
+        let follower = {
             let library = self.clone();
             let wake = std::sync::Arc::clone(&wake);
             let mut stopped = stopped.clone();
+            let extract = options.extract.clone();
             tokio::spawn(async move {
                 loop {
-                    let stop = {
-                        let mut stopped = stopped.clone();
-                        async move {
-                            let _ = stopped.wait_for(|s| *s).await;
+                    if let Some(job_options) = &extract {
+                        let stop = {
+                            let mut stopped = stopped.clone();
+                            async move {
+                                let _ = stopped.wait_for(|s| *s).await;
+                            }
+                        };
+                        let run = async {
+                            library.plan_jobs().await?;
+                            library.run_jobs(job_options, &|_| {}, stop).await
+                        };
+                        match run.await {
+                            Ok(summary) => {
+                                let _ = extracted_tx.send(summary);
+                            }
+                            Err(e) => tracing::warn!("metadata extraction: {e}"),
                         }
-                    };
-                    let run = async {
-                        library.plan_jobs().await?;
-                        library.run_jobs(&job_options, &|_| {}, stop).await
-                    };
-                    match run.await {
-                        Ok(summary) => {
-                            let _ = extracted_tx.send(summary);
-                        }
-                        Err(e) => tracing::warn!("metadata extraction: {e}"),
+                    }
+                    if let Err(e) = library.sync_search(false).await {
+                        tracing::warn!("search index: {e}");
                     }
                     tokio::select! {
                         _ = wake.notified() => {}
@@ -247,7 +253,7 @@ impl Library {
                     }
                 }
             })
-        });
+        };
 
         tokio::pin!(stop);
         let mut poll = tokio::time::interval(options.poll_roots);
@@ -282,9 +288,7 @@ impl Library {
             }
         }
         let _ = stopping.send(true);
-        if let Some(extractor) = extractor {
-            let _ = extractor.await;
-        }
+        let _ = follower.await;
         Ok(())
     }
 

@@ -7,6 +7,7 @@ mod exchange;
 mod jobs;
 mod meta;
 mod scan;
+mod search;
 mod watch;
 
 use std::path::{Path, PathBuf};
