@@ -350,18 +350,7 @@ impl Catalog {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(JobView {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    state: r.try_get("state")?,
-                    asset_id: r.try_get::<Option<i64>, _>("asset_id")?.map(AssetId),
-                    attempts: r.try_get("attempts")?,
-                    error: r.try_get("error")?,
-                })
-            })
-            .collect()
+        rows.iter().map(job_view).collect()
     }
 
     /// Every claim about an asset.
@@ -398,19 +387,19 @@ impl Catalog {
         .bind(asset.0)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(JobView {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    state: r.try_get("state")?,
-                    asset_id: r.try_get::<Option<i64>, _>("asset_id")?.map(AssetId),
-                    attempts: r.try_get("attempts")?,
-                    error: r.try_get("error")?,
-                })
-            })
-            .collect()
+        rows.iter().map(job_view).collect()
     }
+}
+
+fn job_view(r: &sqlx::sqlite::SqliteRow) -> Result<JobView> {
+    Ok(JobView {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        state: r.try_get("state")?,
+        asset_id: r.try_get::<Option<i64>, _>("asset_id")?.map(AssetId),
+        attempts: r.try_get("attempts")?,
+        error: r.try_get("error")?,
+    })
 }
 
 /// The identity of a file's content as far as a stat can tell.

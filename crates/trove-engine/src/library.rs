@@ -133,18 +133,7 @@ impl Library {
             .await?
             .ok_or_else(|| Error::NotFound(format!("asset {id}")))?;
         view.claims = self.catalog.claims(id).await?;
-        let claims: Vec<Claim> = view
-            .claims
-            .iter()
-            .filter_map(|c| {
-                Some(Claim {
-                    field: c.field.clone(),
-                    value: c.value.clone(),
-                    source: c.source.parse::<ClaimSource>().ok()?,
-                    source_key: c.source_key.clone(),
-                })
-            })
-            .collect();
+        let claims = claims_of(&view.claims);
         let resolved = resolve(&claims);
         // The file name is the title of last resort, as it was before any metadata was read.
         view.provenance.insert(
@@ -188,6 +177,20 @@ impl Library {
     pub async fn close(&self) {
         self.catalog.close().await;
     }
+}
+
+/// Claims as stored, typed for resolution; rows with a source Trove does not know are skipped.
+pub(crate) fn claims_of(rows: &[trove_core::ClaimView]) -> Vec<Claim> {
+    rows.iter()
+        .filter_map(|c| {
+            Some(Claim {
+                field: c.field.clone(),
+                value: c.value.clone(),
+                source: c.source.parse::<ClaimSource>().ok()?,
+                source_key: c.source_key.clone(),
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn source_view(row: SourceRow) -> SourceView {

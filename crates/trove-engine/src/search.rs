@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use trove_catalog::AssetRecord;
-use trove_core::{resolve, AssetId, AssetView, Claim, ClaimSource};
+use trove_core::{resolve, AssetId, AssetView};
 use trove_search::{SearchDoc, SearchIndex, SearchOptions};
 
 /// The index folder inside the library.
@@ -82,18 +82,7 @@ fn epoch_seconds(value: &str) -> Option<i64> {
 
 /// The search document of an asset: effective metadata resolved from its claims.
 pub(crate) fn search_doc(record: &AssetRecord) -> SearchDoc {
-    let claims: Vec<Claim> = record
-        .claims
-        .iter()
-        .filter_map(|c| {
-            Some(Claim {
-                field: c.field.clone(),
-                value: c.value.clone(),
-                source: c.source.parse::<ClaimSource>().ok()?,
-                source_key: c.source_key.clone(),
-            })
-        })
-        .collect();
+    let claims = crate::library::claims_of(&record.claims);
     let effective = resolve(&claims).effective;
     let get = |key: &str| effective.get(key).map(|e| &e.value);
     let number = |key: &str| get(key).and_then(serde_json::Value::as_f64);

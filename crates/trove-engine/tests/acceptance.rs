@@ -2,24 +2,10 @@
 //! extracted by jobs, and each expected value checked in the asset view (`show --json`) with the
 //! source it must come from. Corrupt files end with an error on their asset.
 
-use crate::Fixture;
+use crate::{extract, tool, Fixture};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
 use trove_core::AssetView;
-use trove_engine::JobOptions;
-
-fn tool(program: &str, args: &[&str]) {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} must be installed (scripts/setup.sh): {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn ffmpeg(out: &Path, args: &[&str]) {
     let mut all = vec!["-v", "error", "-y"];
@@ -202,11 +188,7 @@ async fn every_reader_lands_in_show_with_its_source() {
     );
 
     f.scan().await;
-    f.library.plan_jobs().await.expect("plan");
-    f.library
-        .run_jobs(&JobOptions::default(), &|_| {}, std::future::pending())
-        .await
-        .expect("jobs");
+    extract(&f).await;
     let show = |name: &str| {
         let path = m(name);
         let library = f.library.clone();

@@ -1,41 +1,19 @@
 //! Metadata from every reader, in precedence, and its exchange: XMP checked by exiftool, CSV
 //! round trips, import as an undoable batch.
 
-use crate::Fixture;
+use crate::{extract, tool, Fixture};
 use std::path::Path;
-use std::process::Command;
-use trove_engine::{Assignment, ExportFormat, JobOptions};
-
-fn run(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} must be installed (scripts/setup.sh): {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use trove_engine::{Assignment, ExportFormat};
 
 fn path_str(p: &Path) -> &str {
     p.to_str().expect("temp paths are UTF-8")
-}
-
-async fn extract(f: &Fixture) {
-    f.library.plan_jobs().await.expect("plan");
-    f.library
-        .run_jobs(&JobOptions::default(), &|_| {}, std::future::pending())
-        .await
-        .expect("jobs");
 }
 
 #[tokio::test]
 async fn sidecar_beats_embedded_and_stills_readers_fill_the_schema() {
     let f = Fixture::new().await;
     let clip = f.media.join("clip.mov");
-    run(
+    tool(
         "ffmpeg",
         &[
             "-v",
@@ -56,7 +34,7 @@ async fn sidecar_beats_embedded_and_stills_readers_fill_the_schema() {
         br#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:d="http://purl.org/dc/elements/1.1/"><d:title><rdf:Alt><rdf:li xml:lang="x-default">Sidecar title</rdf:li></rdf:Alt></d:title></rdf:Description></rdf:RDF></x:xmpmeta>"#,
     );
     let still = f.media.join("still.jpg");
-    run(
+    tool(
         "ffmpeg",
         &[
             "-v",
@@ -70,7 +48,7 @@ async fn sidecar_beats_embedded_and_stills_readers_fill_the_schema() {
             path_str(&still),
         ],
     );
-    run(
+    tool(
         "exiftool",
         &[
             "-q",
@@ -110,7 +88,7 @@ async fn sidecar_beats_embedded_and_stills_readers_fill_the_schema() {
 async fn edits_exported_as_xmp_read_back_by_exiftool_and_csv_round_trips() {
     let f = Fixture::new().await;
     let clip = f.media.join("clip.mp4");
-    run(
+    tool(
         "ffmpeg",
         &[
             "-v",
@@ -148,7 +126,7 @@ async fn edits_exported_as_xmp_read_back_by_exiftool_and_csv_round_trips() {
         .expect("export");
     let sidecar = f.media.join("clip.xmp");
     assert_eq!(report.files, [sidecar.to_string_lossy()]);
-    let json = run(
+    let json = tool(
         "exiftool",
         &["-j", "-struct", "-G1", "-a", path_str(&sidecar)],
     );
@@ -159,7 +137,7 @@ async fn edits_exported_as_xmp_read_back_by_exiftool_and_csv_round_trips() {
         serde_json::json!(["harbour", "boats; sail"])
     );
     assert_eq!(tags[0]["XMP-dc:Rights"], "© 2024 Trove");
-    let validation = run(
+    let validation = tool(
         "exiftool",
         &["-validate", "-warning", "-error", "-a", path_str(&sidecar)],
     );

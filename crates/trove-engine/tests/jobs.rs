@@ -1,30 +1,14 @@
 //! Metadata extraction jobs against media made by the real ffmpeg.
 
-use crate::Fixture;
+use crate::{extract, tool, Fixture};
 use std::path::Path;
-use std::process::Command;
-use trove_engine::{JobEvent, JobOptions};
+use trove_engine::JobEvent;
 
 fn ffmpeg(args: &[&str], out: &Path) {
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .arg(out)
-        .status()
-        .expect("ffmpeg must be installed: run scripts/setup.sh");
-    assert!(status.success(), "ffmpeg failed for {}", out.display());
-}
-
-async fn run_jobs(f: &Fixture) -> (u64, Vec<JobEvent>) {
-    let queued = f.library.plan_jobs().await.expect("plan");
-    let events = std::sync::Mutex::new(Vec::new());
-    let observer = |e: &JobEvent| events.lock().expect("lock").push(e.clone());
-    let options = JobOptions::default();
-    f.library
-        .run_jobs(&options, &observer, std::future::pending())
-        .await
-        .expect("run jobs");
-    (queued, events.into_inner().expect("lock"))
+    let mut all = vec!["-v", "error", "-y"];
+    all.extend_from_slice(args);
+    all.push(out.to_str().expect("UTF-8 temp path"));
+    tool("ffmpeg", &all);
 }
 
 #[tokio::test]
@@ -49,7 +33,7 @@ async fn probing_fills_technical_and_container_claims() {
         &clip,
     );
     f.scan().await;
-    let (queued, events) = run_jobs(&f).await;
+    let (queued, events) = extract(&f).await;
     assert_eq!(queued, 1);
     assert!(
         matches!(events.as_slice(), [JobEvent::Done { .. }]),
@@ -82,7 +66,7 @@ async fn probing_fills_technical_and_container_claims() {
     );
 
     // Nothing changed: nothing to do.
-    let (queued, _) = run_jobs(&f).await;
+    let (queued, _) = extract(&f).await;
     assert_eq!(queued, 0);
     f.assert_consistent().await;
 }
@@ -106,7 +90,7 @@ async fn corrupt_media_fails_once_with_its_error_on_the_asset() {
     let bytes = std::fs::read(&clip).expect("read");
     std::fs::write(&clip, &bytes[..bytes.len().min(300)]).expect("truncate");
     f.scan().await;
-    let (queued, events) = run_jobs(&f).await;
+    let (queued, events) = extract(&f).await;
     assert_eq!(queued, 2);
     let failed = events
         .iter()
@@ -131,7 +115,7 @@ async fn corrupt_media_fails_once_with_its_error_on_the_asset() {
         );
     }
     // No retry storm: the same files are not queued again.
-    let (queued, _) = run_jobs(&f).await;
+    let (queued, _) = extract(&f).await;
     assert_eq!(queued, 0);
     // A fixed file is.
     ffmpeg(
@@ -146,7 +130,7 @@ async fn corrupt_media_fails_once_with_its_error_on_the_asset() {
         &clip,
     );
     f.scan().await;
-    let (queued, events) = run_jobs(&f).await;
+    let (queued, events) = extract(&f).await;
     assert_eq!(queued, 1);
     assert!(
         matches!(events.as_slice(), [JobEvent::Done { .. }]),

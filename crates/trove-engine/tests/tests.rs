@@ -71,3 +71,33 @@ pub(crate) fn write(root: &Path, rel: &str, bytes: &[u8]) -> PathBuf {
 
 /// The first bytes of an MP4 file.
 pub(crate) const MP4: &[u8] = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom";
+
+/// Runs an external tool the tests need (ffmpeg, exiftool) and returns its stdout.
+pub(crate) fn tool(program: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} must be installed (scripts/setup.sh): {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Queues and runs every extraction job; returns how many were queued and what happened.
+pub(crate) async fn extract(f: &Fixture) -> (u64, Vec<trove_engine::JobEvent>) {
+    let queued = f.library.plan_jobs().await.expect("plan");
+    let events = std::sync::Mutex::new(Vec::new());
+    let observer = |e: &trove_engine::JobEvent| events.lock().expect("lock").push(e.clone());
+    f.library
+        .run_jobs(
+            &trove_engine::JobOptions::default(),
+            &observer,
+            std::future::pending(),
+        )
+        .await
+        .expect("run jobs");
+    (queued, events.into_inner().expect("lock"))
+}
