@@ -124,7 +124,7 @@ enum MetaCommand {
         /// Assets (id, path, file:// URI) and assignments, in any order.
         #[arg(required = true, num_args = 1.., value_name = "ASSET|FIELD=VALUE")]
         args: Vec<OsString>,
-        /// Select assets by a search query (needs the search index).
+        /// Select assets by a search query.
         #[arg(long, value_name = "Q")]
         query: Option<String>,
         /// Print JSON.
@@ -134,9 +134,9 @@ enum MetaCommand {
     /// Export metadata: XMP sidecars (next to the media, or into --out DIR), CSV or JSON.
     Export {
         /// Assets (id, path, file:// URI).
-        #[arg(required = true, num_args = 1..)]
+        #[arg(required_unless_present = "query", num_args = 0..)]
         assets: Vec<OsString>,
-        /// Select assets by a search query (needs the search index).
+        /// Select assets by a search query.
         #[arg(long, value_name = "Q")]
         query: Option<String>,
         /// xmp, csv or json.
@@ -526,12 +526,10 @@ async fn watch(library: &Library, json: bool, debounce_ms: u64) -> Result<ExitCo
 async fn meta(library: &Library, command: MetaCommand) -> Result<ExitCode> {
     match command {
         MetaCommand::Set { args, query, json } => {
-            if query.is_some() {
-                anyhow::bail!(
-                    "--query needs the search index, which is not built yet: name the assets"
-                );
-            }
-            let mut assets = Vec::new();
+            let mut assets = match &query {
+                Some(q) => query_assets(library, q).await?,
+                None => Vec::new(),
+            };
             let mut assignments = Vec::new();
             for arg in &args {
                 match arg.to_str().and_then(trove_engine::Assignment::parse) {
@@ -565,10 +563,9 @@ async fn meta(library: &Library, command: MetaCommand) -> Result<ExitCode> {
             format,
             out,
         } => {
-            if query.is_some() {
-                anyhow::bail!(
-                    "--query needs the search index, which is not built yet: name the assets"
-                );
+            let mut assets = assets;
+            if let Some(q) = &query {
+                assets.extend(query_assets(library, q).await?);
             }
             let format = match format {
                 Format::Xmp => trove_engine::ExportFormat::Xmp,
@@ -649,6 +646,18 @@ async fn meta(library: &Library, command: MetaCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The ids of the assets a search query selects, as asset arguments.
+async fn query_assets(library: &Library, query: &str) -> Result<Vec<OsString>> {
+    let ids = library.query_assets(query).await?;
+    if ids.is_empty() {
+        anyhow::bail!("no asset matches {query:?}");
+    }
+    Ok(ids
+        .into_iter()
+        .map(|id| OsString::from(id.to_string()))
+        .collect())
 }
 
 /// The `jobs --json` document.

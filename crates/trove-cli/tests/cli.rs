@@ -427,3 +427,45 @@ fn extraction_killed_midway_resumes_on_the_next_run() {
         "every job ran to completion exactly once after the kill: {after_kill} then {out}"
     );
 }
+
+/// `meta set --query` edits every asset the search selects, as one undoable batch.
+#[test]
+fn meta_set_by_query_then_search_and_undo() {
+    let s = Setup::new();
+    s.add_source();
+    for name in [
+        "A001C001_beach.mov",
+        "A001C002_beach.mov",
+        "B002C001_city.mov",
+    ] {
+        std::fs::write(s.media.join(name), MP4).expect("write");
+    }
+    s.json(&["scan", "--json"]);
+    let out = s.run(&["meta", "set", "--query", "beach", "keywords+=sea"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found = s.json(&["search", "keywords:sea", "--json"]);
+    assert_eq!(count(&found, "total"), 2, "{found}");
+    assert!(found["hits"][0]["locations"][0]["path"].as_str().is_some());
+    assert!(found["facets"].is_object());
+    let unique = s.json(&["search", "B002C001_city.mov", "--json"]);
+    assert!(
+        unique["hits"][0]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("city")),
+        "{unique}"
+    );
+    assert!(s.run(&["undo"]).status.success());
+    assert_eq!(
+        count(&s.json(&["search", "keywords:sea", "--json"]), "total"),
+        0
+    );
+    let bad = s.run(&["search", "\"unclosed"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("character"));
+    let check = s.json(&["check", "--json"]);
+    assert_eq!(check["search_lag"], 0, "{check}");
+}

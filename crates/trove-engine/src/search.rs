@@ -226,6 +226,27 @@ impl Library {
         Ok(index.applied_seq().map(|applied| seq - applied))
     }
 
+    /// Every asset matching `query` (for `meta set/export --query`), by id.
+    pub async fn query_assets(&self, query: &str) -> Result<Vec<AssetId>> {
+        self.sync_search(false).await?;
+        let index = self.open_index()?;
+        let count = |limit: usize| {
+            let options = SearchOptions {
+                limit,
+                ..SearchOptions::default()
+            };
+            index
+                .search(query, &options)
+                .map_err(|e| Error::InvalidInput(e.to_string()))
+        };
+        let total = count(1)?.total;
+        if total == 0 {
+            return Ok(Vec::new());
+        }
+        let all = count(usize::try_from(total).unwrap_or(usize::MAX))?;
+        Ok(all.hits.iter().map(|h| AssetId(h.id as i64)).collect())
+    }
+
     /// Searches (after catching the index up); hits come back as full assets.
     pub async fn search(&self, query: &str, options: &SearchOptions) -> Result<SearchReport> {
         self.sync_search(false).await?;
