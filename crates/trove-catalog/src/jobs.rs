@@ -261,12 +261,17 @@ impl Catalog {
         Ok(())
     }
 
-    /// Records a failed attempt: runnable again at `retry_at`, or failed for good (then the file
-    /// as it is now counts as probed, so it is not retried until it changes).
-    pub async fn fail_job(&self, task: &JobTask, error: &str, retry_at: Option<i64>) -> Result<()> {
+    /// Records a failed attempt: runnable again `retry_after_secs` from now, or failed for good
+    /// (then the file as it is now counts as probed, so it is not retried until it changes).
+    pub async fn fail_job(
+        &self,
+        task: &JobTask,
+        error: &str,
+        retry_after_secs: Option<i64>,
+    ) -> Result<()> {
         let now = now_secs();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        match retry_at {
+        match retry_after_secs.map(|delay| now + delay) {
             Some(at) => {
                 sqlx::query(
                     "UPDATE jobs SET state = 'queued', not_before = ?, lease_until = NULL, \

@@ -20,9 +20,7 @@ pub use edits::{Edit, UndoReport};
 pub use error::{Error, Result};
 pub use follow::{AssetRecord, ChangedAssets};
 pub use jobs::{JobStats, JobTask, JobView, NewClaim, PROBE};
-pub use locations::{
-    Batch, BatchOutcome, KnownLocation, LocationMove, LocationUpdate, NewLocation, Role,
-};
+pub use locations::{Batch, BatchOutcome, KnownLocation, LocationUpdate, NewLocation, Role};
 pub use sources::{NewSource, SourceRow};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

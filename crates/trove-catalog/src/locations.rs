@@ -101,9 +101,6 @@ pub struct LocationUpdate {
     pub media_type: Option<MediaType>,
 }
 
-/// A known location found at another path.
-pub type LocationMove = LocationUpdate;
-
 /// Findings of a scan for one source, written in one transaction.
 #[derive(Debug, Default)]
 pub struct Batch {

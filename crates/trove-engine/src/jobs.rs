@@ -286,8 +286,7 @@ impl Library {
                     }
                     Outcome::Retry(error) if task.attempts < MAX_ATTEMPTS => {
                         let delay = 10 * (1 << task.attempts.min(6));
-                        let at = trove_now() + delay;
-                        self.catalog.fail_job(&task, &error, Some(at)).await?;
+                        self.catalog.fail_job(&task, &error, Some(delay)).await?;
                         summary.retried += 1;
                         observer(&JobEvent::Failed {
                             id: task.id,
@@ -311,10 +310,4 @@ impl Library {
         }
         Ok(summary)
     }
-}
-
-fn trove_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
