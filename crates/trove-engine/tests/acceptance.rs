@@ -2,17 +2,9 @@
 //! extracted by jobs, and each expected value checked in the asset view (`show --json`) with the
 //! source it must come from. Corrupt files end with an error on their asset.
 
-use crate::{extract, tool, Fixture};
+use crate::{extract, ffmpeg, tool, Fixture};
 use serde_json::{json, Value};
-use std::path::Path;
 use trove_core::AssetView;
-
-fn ffmpeg(out: &Path, args: &[&str]) {
-    let mut all = vec!["-v", "error", "-y"];
-    all.extend_from_slice(args);
-    all.push(out.to_str().expect("UTF-8 temp path"));
-    tool("ffmpeg", &all);
-}
 
 /// Asserts that `field` is effectively `want`, from `source`.
 fn expect(view: &AssetView, field: &str, want: Value, source: &str) {

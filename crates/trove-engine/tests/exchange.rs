@@ -1,7 +1,7 @@
 //! Metadata from every reader, in precedence, and its exchange: XMP checked by exiftool, CSV
 //! round trips, import as an undoable batch.
 
-use crate::{extract, tool, Fixture};
+use crate::{extract, ffmpeg, tool, Fixture};
 use std::path::Path;
 use trove_engine::{Assignment, ExportFormat};
 
@@ -13,11 +13,9 @@ fn path_str(p: &Path) -> &str {
 async fn sidecar_beats_embedded_and_stills_readers_fill_the_schema() {
     let f = Fixture::new().await;
     let clip = f.media.join("clip.mov");
-    tool(
-        "ffmpeg",
+    ffmpeg(
+        &clip,
         &[
-            "-v",
-            "error",
             "-f",
             "lavfi",
             "-i",
@@ -26,7 +24,6 @@ async fn sidecar_beats_embedded_and_stills_readers_fill_the_schema() {
             "title=Embedded title",
             "-c:v",
             "libx264",
-            path_str(&clip),
         ],
     );
     f.write(
@@ -34,19 +31,9 @@ async fn sidecar_beats_embedded_and_stills_readers_fill_the_schema() {
         br#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:d="http://purl.org/dc/elements/1.1/"><d:title><rdf:Alt><rdf:li xml:lang="x-default">Sidecar title</rdf:li></rdf:Alt></d:title></rdf:Description></rdf:RDF></x:xmpmeta>"#,
     );
     let still = f.media.join("still.jpg");
-    tool(
-        "ffmpeg",
-        &[
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=16x16",
-            "-frames:v",
-            "1",
-            path_str(&still),
-        ],
+    ffmpeg(
+        &still,
+        &["-f", "lavfi", "-i", "color=c=red:s=16x16", "-frames:v", "1"],
     );
     tool(
         "exiftool",
@@ -88,18 +75,15 @@ async fn sidecar_beats_embedded_and_stills_readers_fill_the_schema() {
 async fn edits_exported_as_xmp_read_back_by_exiftool_and_csv_round_trips() {
     let f = Fixture::new().await;
     let clip = f.media.join("clip.mp4");
-    tool(
-        "ffmpeg",
+    ffmpeg(
+        &clip,
         &[
-            "-v",
-            "error",
             "-f",
             "lavfi",
             "-i",
             "testsrc=size=64x48:rate=25:duration=1",
             "-c:v",
             "libx264",
-            path_str(&clip),
         ],
     );
     f.scan().await;

@@ -1,21 +1,14 @@
 //! Metadata extraction jobs against media made by the real ffmpeg.
 
-use crate::{extract, tool, Fixture};
-use std::path::Path;
+use crate::{extract, ffmpeg, Fixture};
 use trove_engine::JobEvent;
-
-fn ffmpeg(args: &[&str], out: &Path) {
-    let mut all = vec!["-v", "error", "-y"];
-    all.extend_from_slice(args);
-    all.push(out.to_str().expect("UTF-8 temp path"));
-    tool("ffmpeg", &all);
-}
 
 #[tokio::test]
 async fn probing_fills_technical_and_container_claims() {
     let f = Fixture::new().await;
     let clip = f.media.join("clip.mp4");
     ffmpeg(
+        &clip,
         &[
             "-f",
             "lavfi",
@@ -30,7 +23,6 @@ async fn probing_fills_technical_and_container_claims() {
             "-pix_fmt",
             "yuv420p",
         ],
-        &clip,
     );
     f.scan().await;
     let (queued, events) = extract(&f).await;
@@ -77,6 +69,7 @@ async fn corrupt_media_fails_once_with_its_error_on_the_asset() {
     let text = f.write("not-a-movie.mp4", b"this is text, not a movie\n");
     let clip = f.media.join("truncated.mp4");
     ffmpeg(
+        &clip,
         &[
             "-f",
             "lavfi",
@@ -85,7 +78,6 @@ async fn corrupt_media_fails_once_with_its_error_on_the_asset() {
             "-c:v",
             "libx264",
         ],
-        &clip,
     );
     let bytes = std::fs::read(&clip).expect("read");
     std::fs::write(&clip, &bytes[..bytes.len().min(300)]).expect("truncate");
@@ -119,6 +111,7 @@ async fn corrupt_media_fails_once_with_its_error_on_the_asset() {
     assert_eq!(queued, 0);
     // A fixed file is.
     ffmpeg(
+        &clip,
         &[
             "-f",
             "lavfi",
@@ -127,7 +120,6 @@ async fn corrupt_media_fails_once_with_its_error_on_the_asset() {
             "-c:v",
             "libx264",
         ],
-        &clip,
     );
     f.scan().await;
     let (queued, events) = extract(&f).await;

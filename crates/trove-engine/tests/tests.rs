@@ -86,6 +86,14 @@ pub(crate) fn tool(program: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Writes `out` with ffmpeg (quiet, overwriting) from `args`.
+pub(crate) fn ffmpeg(out: &Path, args: &[&str]) {
+    let mut all = vec!["-v", "error", "-y"];
+    all.extend_from_slice(args);
+    all.push(out.to_str().expect("temp paths are UTF-8"));
+    tool("ffmpeg", &all);
+}
+
 /// Queues and runs every extraction job; returns how many were queued and what happened.
 pub(crate) async fn extract(f: &Fixture) -> (u64, Vec<trove_engine::JobEvent>) {
     let queued = f.library.plan_jobs().await.expect("plan");
