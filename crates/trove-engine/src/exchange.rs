@@ -8,7 +8,7 @@
 use crate::meta::Assignment;
 use crate::{Error, Library, Result};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use trove_core::{field, is_custom_key, AssetId, AssetView};
@@ -206,7 +206,6 @@ impl Library {
             }
         }
         let mut changes = Vec::new();
-        let mut per_asset: BTreeMap<AssetId, Vec<Assignment>> = BTreeMap::new();
         for (index, record) in reader.records().enumerate() {
             let row = index as u64 + 1;
             let record = match record {
@@ -258,7 +257,6 @@ impl Library {
                             from: current,
                             to,
                         });
-                        per_asset.entry(id).or_default().push(assignment);
                     }
                     Err(e) => problems.push(ImportProblem {
                         row,
