@@ -158,6 +158,11 @@ impl Library {
     /// Brings the search index up to the catalog's change sequence (from scratch when `rebuild`).
     pub async fn sync_search(&self, rebuild: bool) -> Result<SyncReport> {
         let mut index = self.open_index()?;
+        self.sync_index(&mut index, rebuild).await
+    }
+
+    /// Applies the catalog's changes to an open index (all of it when `rebuild`).
+    async fn sync_index(&self, index: &mut SearchIndex, rebuild: bool) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         let search_error = |e: trove_search::Error| Error::Search(e.to_string());
         let from_scratch = rebuild || index.applied_seq().is_none();
@@ -228,8 +233,8 @@ impl Library {
 
     /// Every asset matching `query` (for `meta set/export --query`), by id.
     pub async fn query_assets(&self, query: &str) -> Result<Vec<AssetId>> {
-        self.sync_search(false).await?;
-        let index = self.open_index()?;
+        let mut index = self.open_index()?;
+        self.sync_index(&mut index, false).await?;
         let count = |limit: usize| {
             let options = SearchOptions {
                 limit,
@@ -249,8 +254,8 @@ impl Library {
 
     /// Searches (after catching the index up); hits come back as full assets.
     pub async fn search(&self, query: &str, options: &SearchOptions) -> Result<SearchReport> {
-        self.sync_search(false).await?;
-        let index = self.open_index()?;
+        let mut index = self.open_index()?;
+        self.sync_index(&mut index, false).await?;
         let results = index.search(query, options).map_err(|e| match e {
             trove_search::Error::Query { message, position } => Error::InvalidInput(format!(
                 "bad query at character {}: {message}\n  {query}\n  {}^",
