@@ -17,6 +17,8 @@ use trove_search::{SearchDoc, SearchIndex, SearchOptions};
 pub const INDEX_DIR: &str = "search";
 /// Changes read per step of a sync.
 const CHANGES_PER_STEP: u32 = 20_000;
+/// How long a sync waits for another process's writer lock on the index.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 /// Assets converted and written per step.
 const ASSETS_PER_STEP: usize = 2_000;
 
@@ -29,6 +31,8 @@ pub struct SyncReport {
     pub deleted: u64,
     /// The change applied last.
     pub applied_seq: i64,
+    /// Changes left for another process that held the index (0 when this sync caught up).
+    pub behind: i64,
 }
 
 /// The `trove search --json` document.
@@ -161,8 +165,42 @@ impl Library {
         self.sync_index(&mut index, rebuild).await
     }
 
-    /// Applies the catalog's changes to an open index (all of it when `rebuild`).
+    /// Applies the catalog's changes to an open index (all of it when `rebuild`), then gives
+    /// the writer lock back.
+    ///
+    /// An index that is up to date is not locked at all. When another process holds the lock
+    /// for longer than [`LOCK_PATIENCE`] (it is syncing a large change), a plain sync leaves the
+    /// index as that process will commit it and reports how far behind it was.
     async fn sync_index(&self, index: &mut SearchIndex, rebuild: bool) -> Result<SyncReport> {
+        let seq = self.catalog.change_seq().await?;
+        if !rebuild && index.applied_seq() == Some(seq) {
+            return Ok(SyncReport {
+                applied_seq: seq,
+                ..SyncReport::default()
+            });
+        }
+        match index.lock(LOCK_PATIENCE) {
+            Ok(()) => {}
+            Err(trove_search::Error::Locked) if !rebuild => {
+                let applied = index.applied_seq().unwrap_or(0);
+                tracing::warn!(
+                    "search index is {} changes behind; another Trove process is updating it",
+                    seq - applied
+                );
+                return Ok(SyncReport {
+                    applied_seq: applied,
+                    behind: seq - applied,
+                    ..SyncReport::default()
+                });
+            }
+            Err(e) => return Err(Error::Search(e.to_string())),
+        }
+        let report = self.apply_changes(index, rebuild).await;
+        index.release_writer();
+        report
+    }
+
+    async fn apply_changes(&self, index: &mut SearchIndex, rebuild: bool) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         let search_error = |e: trove_search::Error| Error::Search(e.to_string());
         let from_scratch = rebuild || index.applied_seq().is_none();

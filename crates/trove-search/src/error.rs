@@ -15,6 +15,10 @@ pub enum Error {
         /// The character offset into the query where the problem is.
         position: usize,
     },
+    /// Another process holds the index's writer lock (a `trove watch`, or another command
+    /// syncing); this handle can search but not write.
+    #[error("the search index is being updated by another Trove process")]
+    Locked,
     /// tantivy failed (I/O inside the index, a corrupt index, a held writer lock, ...).
     #[error("search index: {0}")]
     Index(#[from] tantivy::TantivyError),

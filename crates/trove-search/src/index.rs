@@ -11,13 +11,15 @@ use std::fs;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::columnar::Column;
+use tantivy::directory::error::LockError;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery, Occur,
-    PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery,
+    PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
@@ -25,7 +27,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, Token};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
-    Term,
+    TantivyError, Term,
 };
 
 use crate::exclusion::ForwardOnly;
@@ -36,7 +38,7 @@ use crate::{Error, Hit, Result, SearchDoc, SearchOptions, SearchResults, Sort};
 
 /// Bump when the schema, the tokenizers or what is indexed changes: an index written with
 /// another version is recreated empty on open.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 /// The indexing memory budget, shared by the writer's threads.
 const WRITER_MEMORY: usize = 256 * 1024 * 1024;
 /// The page size when [`SearchOptions::limit`] is 0.
@@ -61,8 +63,12 @@ struct Fields {
     body: Field,
     /// `key:word` tokens of schema text fields, keywords, custom fields and the source.
     keyed: Field,
-    /// `key=value` facet entries: indexed whole (case- and accent-folded) and as a fast field.
+    /// `key=value` facet entries, indexed whole (case- and accent-folded) for filters.
     facet: Field,
+    /// The values of each facet (in [`facets::FACET_NAMES`] order) as a string fast field of
+    /// its own: one value per document, `""` when it has none (so that the column is dense and
+    /// reads a block of documents without an index lookup), except keywords, which have many.
+    facet_columns: [Field; facets::FACET_NAMES.len()],
     duration: Field,
     width: Field,
     height: Field,
@@ -78,13 +84,12 @@ fn build_schema() -> (Schema, Fields) {
             .set_tokenizer(WORDS)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
-    let exact = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(EXACT)
-                .set_index_option(IndexRecordOption::Basic),
-        )
-        .set_fast("raw");
+    let exact = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(EXACT)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let facet_column = TextOptions::default().set_fast("raw");
     let fast = NumericOptions::default().set_fast();
     let fields = Fields {
         id: b.add_u64_field("id", NumericOptions::default().set_indexed().set_fast()),
@@ -94,6 +99,8 @@ fn build_schema() -> (Schema, Fields) {
         body: b.add_text_field("body", words.clone()),
         keyed: b.add_text_field("keyed", words),
         facet: b.add_text_field("facet", exact),
+        facet_columns: facets::FACET_NAMES
+            .map(|name| b.add_text_field(&facets::column_name(name), facet_column.clone())),
         duration: b.add_f64_field("duration", fast.clone()),
         width: b.add_u64_field("width", fast.clone()),
         height: b.add_u64_field("height", fast.clone()),
@@ -117,7 +124,11 @@ type GenerationFacets = (u64, Vec<(String, u64)>);
 /// The search index of one library: a tantivy index in a directory of its own.
 pub struct SearchIndex {
     dir: PathBuf,
-    writer: IndexWriter<TantivyDocument>,
+    index: Index,
+    /// Taken on the first write and given back by [`SearchIndex::release_writer`]: a handle
+    /// that only searches never holds tantivy's lock, so other processes can keep the index
+    /// up to date meanwhile.
+    writer: Option<IndexWriter<TantivyDocument>>,
     reader: IndexReader,
     fields: Fields,
     words: TextAnalyzer,
@@ -175,8 +186,8 @@ impl SearchIndex {
     ///
     /// The directory belongs to the index: when it holds an index of another schema version
     /// (or one that cannot be read), its contents are deleted and an empty index is created,
-    /// whose [`applied_seq`](Self::applied_seq) is `None`. Only one `SearchIndex` may be open
-    /// on a directory at a time (tantivy's writer lock; otherwise [`Error::Index`]).
+    /// whose [`applied_seq`](Self::applied_seq) is `None`. Any number of handles may search one
+    /// directory; one at a time may write (see [`lock`](Self::lock)).
     pub fn open(dir: &Path) -> Result<SearchIndex> {
         fs::create_dir_all(dir).map_err(io_error(dir))?;
         let (schema, fields) = build_schema();
@@ -201,14 +212,14 @@ impl SearchIndex {
         index
             .fast_field_tokenizer()
             .register(LOWER, tokenizer::lower_analyzer());
-        let writer = index.writer(WRITER_MEMORY)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let mut search = SearchIndex {
             dir: dir.to_owned(),
-            writer,
+            writer: None,
+            index,
             reader,
             fields,
             words: tokenizer::analyzer(),
@@ -226,31 +237,97 @@ impl SearchIndex {
         Ok(search)
     }
 
+    /// Takes the writer lock (waiting up to `patience` for another process to give it back) and
+    /// re-reads the applied sequence of the last commit, which that process may have moved.
+    /// Writes take the lock themselves without waiting; this is for a caller that decides what
+    /// to write from [`applied_seq`](Self::applied_seq). [`Error::Locked`] when it stays held.
+    pub fn lock(&mut self, patience: Duration) -> Result<()> {
+        if self.writer.is_some() {
+            return Ok(());
+        }
+        let deadline = Instant::now() + patience;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match self.index.writer(WRITER_MEMORY) {
+                Ok(writer) => {
+                    self.writer = Some(writer);
+                    break;
+                }
+                Err(TantivyError::LockFailure(LockError::LockBusy, _)) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(Error::Locked);
+                    }
+                    std::thread::sleep(pause.min(deadline - now));
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.refresh()?;
+        if self.num_docs() == 0 && self.added_to_empty.is_none() {
+            self.added_to_empty = Some(HashSet::new());
+        }
+        Ok(())
+    }
+
+    /// Gives the writer lock back (uncommitted changes are dropped), so that another process
+    /// can write; the next write takes it again.
+    pub fn release_writer(&mut self) {
+        self.writer = None;
+    }
+
+    /// Whether this handle holds the writer lock.
+    pub fn is_writing(&self) -> bool {
+        self.writer.is_some()
+    }
+
+    /// Sees the latest commit, including one made by another process.
+    pub fn refresh(&mut self) -> Result<()> {
+        self.reader.reload()?;
+        let payload = self.index.load_metas()?.payload;
+        if let Some(payload) = payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Payload>(p).ok())
+        {
+            self.applied_seq = payload.applied_seq;
+        }
+        Ok(())
+    }
+
+    fn writer(&mut self) -> Result<&mut IndexWriter<TantivyDocument>> {
+        self.lock(Duration::ZERO)?;
+        self.writer.as_mut().ok_or(Error::Locked)
+    }
+
     /// Adds `docs`, replacing any document with the same id. Visible after [`commit`](Self::commit).
     pub fn upsert(&mut self, docs: &[SearchDoc]) -> Result<()> {
+        self.writer()?;
         for doc in docs {
             let replace = match &mut self.added_to_empty {
                 Some(added) => !added.insert(doc.id),
                 None => true,
             };
-            if replace {
-                self.writer
-                    .delete_term(Term::from_field_u64(self.fields.id, doc.id));
-            }
+            let term = Term::from_field_u64(self.fields.id, doc.id);
             let document = self.document(doc);
-            self.writer.add_document(document)?;
+            let writer = self.writer()?;
+            if replace {
+                writer.delete_term(term);
+            }
+            writer.add_document(document)?;
         }
         Ok(())
     }
 
     /// Removes the documents with these ids. Visible after [`commit`](Self::commit).
     pub fn delete(&mut self, ids: &[u64]) -> Result<()> {
+        self.writer()?;
         for &id in ids {
             if let Some(added) = &mut self.added_to_empty {
                 added.remove(&id);
             }
-            self.writer
-                .delete_term(Term::from_field_u64(self.fields.id, id));
+            let term = Term::from_field_u64(self.fields.id, id);
+            self.writer()?.delete_term(term);
         }
         Ok(())
     }
@@ -258,7 +335,7 @@ impl SearchIndex {
     /// Removes every document, including ones upserted and not yet committed (for a rebuild).
     /// Visible after [`commit`](Self::commit); documents upserted after `clear` are kept.
     pub fn clear(&mut self) -> Result<()> {
-        self.writer.delete_query(Box::new(AllQuery))?;
+        self.writer()?.delete_query(Box::new(AllQuery))?;
         self.added_to_empty = Some(HashSet::new());
         Ok(())
     }
@@ -275,7 +352,7 @@ impl SearchIndex {
             applied_seq,
         };
         let payload = serde_json::to_string(&payload).unwrap_or_default();
-        let mut prepared = self.writer.prepare_commit()?;
+        let mut prepared = self.writer()?.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;
         self.reader.reload()?;
@@ -297,8 +374,18 @@ impl SearchIndex {
     /// Runs `query` (see the crate docs for the language) as of the last commit.
     pub fn search(&self, query: &str, options: &SearchOptions) -> Result<SearchResults> {
         let clauses = query::parse(query)?;
-        let matches_all = clauses.iter().all(|c| !c.exclude && c.leaf == Leaf::All);
-        let query = self.build(clauses);
+        let matches_all =
+            options.within.is_none() && clauses.iter().all(|c| !c.exclude && c.leaf == Leaf::All);
+        let mut query = self.build(clauses);
+        if let Some(ids) = &options.within {
+            let ids = ids
+                .iter()
+                .map(|&id| Term::from_field_u64(self.fields.id, id));
+            query = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, query),
+                (Occur::Must, Box::new(TermSetQuery::new(ids))),
+            ]));
+        }
         let searcher = self.reader.searcher();
         let generation = searcher.generation().generation_id();
         let cached_facets = if matches_all && options.facets {
@@ -320,7 +407,6 @@ impl SearchIndex {
         let offset = options.offset.min(num_docs);
         let top = TopDocs::with_limit(limit).and_offset(offset);
         let facets = FacetCounter {
-            field: "facet",
             enabled: options.facets && cached_facets.is_none(),
         };
         let order = |descending| if descending { Order::Desc } else { Order::Asc };
@@ -449,24 +535,31 @@ impl SearchIndex {
             );
         }
 
-        let mut facet = |key: &str, value: &str| {
-            if !value.is_empty() {
-                d.add_text(f.facet, format!("{key}={value}"));
+        let keywords = facets::FACET_NAMES
+            .iter()
+            .position(|n| *n == "keywords")
+            .unwrap_or(usize::MAX);
+        for (i, name) in facets::FACET_NAMES.iter().enumerate() {
+            let values: Vec<&str> = match *name {
+                "media_type" => vec![&doc.media_type],
+                "codec" => vec![doc.codec.as_deref().unwrap_or("")],
+                "resolution" => vec![doc.height.map_or("", resolution)],
+                "source" => vec![&doc.source],
+                "storage_class" => vec![doc.storage_class.as_deref().unwrap_or("")],
+                "state" => vec![&doc.state],
+                "keywords" => doc.keywords.iter().map(String::as_str).collect(),
+                "has_duplicates" => vec![if doc.has_duplicates { "yes" } else { "no" }],
+                _ => Vec::new(),
+            };
+            for value in values {
+                if !value.is_empty() {
+                    d.add_text(f.facet, format!("{name}={value}"));
+                }
+                if !value.is_empty() || i != keywords {
+                    d.add_text(f.facet_columns[i], value);
+                }
             }
-        };
-        facet("media_type", &doc.media_type);
-        facet("codec", doc.codec.as_deref().unwrap_or(""));
-        facet("resolution", doc.height.map_or("", resolution));
-        facet("source", &doc.source);
-        facet("storage_class", doc.storage_class.as_deref().unwrap_or(""));
-        facet("state", &doc.state);
-        for keyword in &doc.keywords {
-            facet("keywords", keyword);
         }
-        facet(
-            "has_duplicates",
-            if doc.has_duplicates { "yes" } else { "no" },
-        );
 
         if let Some(x) = doc.duration.filter(|x| x.is_finite()) {
             d.add_f64(f.duration, x);

@@ -143,6 +143,13 @@ pub struct SearchOptions {
     pub sort: Sort,
     /// Whether to count facet values over all matching assets.
     pub facets: bool,
+    /// Only these assets (a manual collection), by id; `None`: all of them.
+    pub within: Option<Vec<u64>>,
+}
+
+/// Checks that `query` is valid in the query language (for a query saved to run later).
+pub fn validate_query(query: &str) -> Result<()> {
+    query::parse(query).map(|_| ())
 }
 
 /// The order of hits.
@@ -171,6 +178,45 @@ pub enum Sort {
         /// Longest first.
         descending: bool,
     },
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+
+    /// `relevance`, `captured` (or `date`), `name`, `size`, `duration`; a leading `-` means
+    /// descending.
+    fn from_str(text: &str) -> std::result::Result<Sort, String> {
+        let (descending, key) = match text.strip_prefix('-') {
+            Some(key) => (true, key),
+            None => (false, text),
+        };
+        Ok(match key {
+            "relevance" if !descending => Sort::Relevance,
+            "captured" | "date" => Sort::Captured { descending },
+            "name" => Sort::Name { descending },
+            "size" => Sort::Size { descending },
+            "duration" => Sort::Duration { descending },
+            _ => {
+                return Err(format!(
+                    "sort {text:?}: use relevance, captured, name, size or duration \
+                     (- in front for descending)"
+                ))
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for Sort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (key, descending) = match *self {
+            Sort::Relevance => ("relevance", false),
+            Sort::Captured { descending } => ("captured", descending),
+            Sort::Name { descending } => ("name", descending),
+            Sort::Size { descending } => ("size", descending),
+            Sort::Duration { descending } => ("duration", descending),
+        };
+        write!(f, "{}{key}", if descending { "-" } else { "" })
+    }
 }
 
 /// The answer to a search.

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use proptest::prelude::*;
 use trove_search::{Error, SearchDoc, SearchIndex, SearchOptions, Sort};
@@ -280,6 +281,7 @@ fn sorted(index: &SearchIndex, query: &str, sort: Sort, limit: usize, offset: us
         offset,
         sort,
         facets: false,
+        within: None,
     };
     index
         .search(query, &options)
@@ -453,6 +455,76 @@ fn applied_seq_survives_reopen() {
     assert_eq!(index.applied_seq(), Some(42));
     assert_eq!(index.num_docs(), 9);
     check(&index, "beach", &[1]);
+}
+
+#[test]
+fn within_a_set_of_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = open(tmp.path());
+    let within = |query: &str, ids: &[u64]| {
+        let options = SearchOptions {
+            limit: 100,
+            facets: true,
+            within: Some(ids.to_vec()),
+            ..SearchOptions::default()
+        };
+        let results = index.search(query, &options).unwrap();
+        let mut hits: Vec<u64> = results.hits.iter().map(|h| h.id).collect();
+        hits.sort_unstable();
+        assert_eq!(results.total, hits.len() as u64);
+        let types: u64 = results.facets["media_type"].iter().map(|c| c.count).sum();
+        assert_eq!(types, results.total, "facets count only the set");
+        hits
+    };
+    assert_eq!(within("", &[2, 9, 10]), [2, 9, 10]);
+    assert_eq!(within("type:image", &[2, 9, 10]), [9]);
+    assert_eq!(within("", &[]), Vec::<u64>::new());
+    assert_eq!(within("", &[999]), Vec::<u64>::new());
+    // The set does not replace the cached counts of the whole library.
+    let all = index
+        .search(
+            "",
+            &SearchOptions {
+                facets: true,
+                ..SearchOptions::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(all.total, 10);
+}
+
+#[test]
+fn one_writer_many_searchers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut writer = open(tmp.path());
+    assert!(writer.is_writing(), "a write takes the lock");
+    // A second handle (another process in real use) searches while the first holds the lock.
+    let mut other = SearchIndex::open(tmp.path()).unwrap();
+    assert!(!other.is_writing(), "opening an index takes no lock");
+    check(&other, "beach", &[1]);
+    assert!(matches!(
+        other.lock(Duration::from_millis(30)),
+        Err(Error::Locked)
+    ));
+    assert!(matches!(other.delete(&[1]), Err(Error::Locked)));
+    // The writer moves on and lets go; the other handle then writes from where it got to.
+    writer.delete(&[1]).unwrap();
+    writer.commit(7).unwrap();
+    writer.release_writer();
+    assert!(!writer.is_writing());
+    assert_eq!(other.applied_seq(), Some(1), "still the commit it opened");
+    other.lock(Duration::from_millis(30)).unwrap();
+    assert_eq!(
+        other.applied_seq(),
+        Some(7),
+        "locking re-reads the last commit"
+    );
+    check(&other, "beach", &[]);
+    other.delete(&[2]).unwrap();
+    other.commit(8).unwrap();
+    writer.refresh().unwrap();
+    assert_eq!(writer.applied_seq(), Some(8));
+    assert_eq!(writer.num_docs(), 8);
 }
 
 #[test]

@@ -338,6 +338,7 @@ fn trove_search(args: &Args) -> Result<()> {
                 offset: 0,
                 sort: q.sort,
                 facets: !args.no_facets,
+                within: None,
             };
             let t = Instant::now();
             let res = index
