@@ -1,5 +1,6 @@
 //! Edits by people: user claims written in journalled batches that can be undone.
 
+use crate::collections::{undo_collection_op, undo_member, MEMBER_FIELD};
 use crate::{now_secs, Catalog, Result};
 use serde::Serialize;
 use sqlx::Row;
@@ -74,7 +75,8 @@ impl Catalog {
         let row = match batch {
             Some(id) => {
                 sqlx::query(
-                    "SELECT id, command FROM edit_batches WHERE id = ? AND undone_at IS NULL",
+                    "SELECT id, command, collection_id, collection_op FROM edit_batches \
+                     WHERE id = ? AND undone_at IS NULL",
                 )
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -82,8 +84,8 @@ impl Catalog {
             }
             None => {
                 sqlx::query(
-                    "SELECT id, command FROM edit_batches WHERE undone_at IS NULL \
-                     ORDER BY id DESC LIMIT 1",
+                    "SELECT id, command, collection_id, collection_op FROM edit_batches \
+                     WHERE undone_at IS NULL ORDER BY id DESC LIMIT 1",
                 )
                 .fetch_optional(&mut *tx)
                 .await?
@@ -99,11 +101,21 @@ impl Catalog {
         .bind(id)
         .fetch_all(&mut *tx)
         .await?;
+        let collection: Option<i64> = row.try_get("collection_id")?;
         for edit in &edits {
             let asset = AssetId(edit.try_get("asset_id")?);
             let field: String = edit.try_get("field")?;
             let old: Option<String> = edit.try_get("old_value")?;
-            set_user_claim(&mut tx, asset, &field, old.as_deref(), now).await?;
+            match collection {
+                Some(collection) if field == MEMBER_FIELD => {
+                    undo_member(&mut tx, collection, asset, old.is_some()).await?;
+                }
+                _ => set_user_claim(&mut tx, asset, &field, old.as_deref(), now).await?,
+            }
+        }
+        let op: Option<String> = row.try_get("collection_op")?;
+        if let (Some(collection), Some(op)) = (collection, op) {
+            undo_collection_op(&mut tx, collection, &op).await?;
         }
         sqlx::query("UPDATE edit_batches SET undone_at = ? WHERE id = ?")
             .bind(now)

@@ -28,6 +28,18 @@ pub enum Error {
         /// The source's URI.
         uri: String,
     },
+    /// A live collection already has this name (names ignore case).
+    #[error("a collection named {name:?} already exists")]
+    CollectionExists {
+        /// The name asked for.
+        name: String,
+    },
+    /// No live collection has this name.
+    #[error("no collection named {name:?}")]
+    NoSuchCollection {
+        /// The name asked for.
+        name: String,
+    },
     /// A stored value does not parse (a damaged or newer catalog).
     #[error("catalog row {table}#{id} has an invalid value: {source}")]
     Corrupt {

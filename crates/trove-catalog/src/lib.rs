@@ -7,6 +7,7 @@
 //! Writes that concern assets or locations append to the change sequence through triggers (see
 //! the migration), so followers such as the search index never miss one.
 
+mod collections;
 mod edits;
 mod error;
 mod follow;
@@ -16,6 +17,7 @@ mod locations;
 mod sources;
 mod views;
 
+pub use collections::{Collection, Journal, NewCollection};
 pub use edits::{Edit, UndoReport};
 pub use error::{Error, Result};
 pub use follow::{AssetRecord, ChangedAssets};

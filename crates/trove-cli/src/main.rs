@@ -80,6 +80,9 @@ enum Command {
         /// Rebuild the index from the catalog first.
         #[arg(long)]
         rebuild: bool,
+        /// Search only within this collection (a manual one's assets, or a saved search).
+        #[arg(long = "in", value_name = "COLLECTION")]
+        within: Option<String>,
         /// Print one JSON document: {"total", "hits", "facets"}.
         #[arg(long)]
         json: bool,
@@ -97,6 +100,11 @@ enum Command {
         #[command(subcommand)]
         command: MetaCommand,
     },
+    /// Manual collections and saved searches.
+    Collection {
+        #[command(subcommand)]
+        command: CollectionCommand,
+    },
     /// Revert the last metadata edit (or the edit batch JOURNAL_ID).
     Undo {
         /// The edit batch to revert (printed by `meta set`).
@@ -109,6 +117,64 @@ enum Command {
     Show {
         /// The asset.
         asset: OsString,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CollectionCommand {
+    /// List collections.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a collection: manual, or a saved search with `--query`.
+    Create {
+        /// Its name (unique, ignoring case).
+        name: String,
+        /// Save this search: the collection is whatever it finds when opened.
+        #[arg(long, value_name = "Q")]
+        query: Option<String>,
+        /// The saved search's order (as `search --sort`).
+        #[arg(long, default_value = "relevance", allow_hyphen_values = true)]
+        sort: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add assets to a manual collection.
+    Add {
+        /// The collection.
+        name: String,
+        /// Assets: ids, paths or file:// URIs.
+        assets: Vec<OsString>,
+        /// Add the assets a search finds.
+        #[arg(long, value_name = "Q")]
+        query: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove assets from a manual collection (the assets stay in the library).
+    Remove {
+        /// The collection.
+        name: String,
+        /// Assets: ids, paths or file:// URIs.
+        assets: Vec<OsString>,
+        /// Remove the assets a search finds.
+        #[arg(long, value_name = "Q")]
+        query: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a collection (its assets stay; `trove undo` brings it back).
+    Delete {
+        /// The collection.
+        name: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -308,35 +374,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             offset,
             sort,
             rebuild,
+            within,
             json,
         } => {
             if rebuild {
                 let report = library.sync_search(true).await?;
                 eprintln!("search index rebuilt: {} assets", report.updated);
             }
-            let (descending, key) = match sort.strip_prefix('-') {
-                Some(key) => (true, key),
-                None => (false, sort.as_str()),
-            };
-            let sort = match key {
-                "relevance" => trove_search::Sort::Relevance,
-                "captured" | "date" => trove_search::Sort::Captured { descending },
-                "name" => trove_search::Sort::Name { descending },
-                "size" => trove_search::Sort::Size { descending },
-                "duration" => trove_search::Sort::Duration { descending },
-                other => anyhow::bail!(
-                    "--sort {other}: use relevance, captured, name, size or duration (- for descending)"
-                ),
-            };
+            let sort: trove_search::Sort =
+                sort.parse().map_err(|e: String| anyhow::anyhow!("--{e}"))?;
             let options = trove_search::SearchOptions {
                 limit,
                 offset,
                 sort,
                 facets: true,
+                within: None,
             };
-            let report = library
-                .search(query.as_deref().unwrap_or(""), &options)
-                .await?;
+            let query = query.as_deref().unwrap_or("");
+            let report = match &within {
+                Some(name) => library.search_collection(name, query, &options).await?,
+                None => library.search(query, &options).await?,
+            };
             if json {
                 print_json(&report)?;
             } else {
@@ -353,6 +411,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Meta { command } => meta(&library, command).await?,
+        Command::Collection { command } => collection(&library, command).await?,
         Command::Undo { journal_id, json } => {
             let report = library.undo(journal_id).await?;
             if json {
@@ -649,6 +708,94 @@ async fn meta(library: &Library, command: MetaCommand) -> Result<ExitCode> {
 }
 
 /// The ids of the assets a search query selects, as asset arguments.
+async fn collection(library: &Library, command: CollectionCommand) -> Result<ExitCode> {
+    let line = || std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let (change, json) = match command {
+        CollectionCommand::List { json } => {
+            let collections = library.collections().await?;
+            if json {
+                print_json(&collections)?;
+            } else {
+                for c in &collections {
+                    match &c.query {
+                        Some(q) => println!("{}  (saved search: {q})", c.name),
+                        None => println!("{}  ({} assets)", c.name, c.members),
+                    }
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        CollectionCommand::Create {
+            name,
+            query,
+            sort,
+            json,
+        } => {
+            let sort: trove_search::Sort =
+                sort.parse().map_err(|e: String| anyhow::anyhow!("--{e}"))?;
+            let change = library
+                .create_collection(&name, query.as_deref(), sort, &line())
+                .await?;
+            (change, json)
+        }
+        CollectionCommand::Add {
+            name,
+            assets,
+            query,
+            json,
+        } => (
+            members(library, &name, assets, query, true, &line()).await?,
+            json,
+        ),
+        CollectionCommand::Remove {
+            name,
+            assets,
+            query,
+            json,
+        } => (
+            members(library, &name, assets, query, false, &line()).await?,
+            json,
+        ),
+        CollectionCommand::Delete { name, json } => {
+            (library.delete_collection(&name, &line()).await?, json)
+        }
+    };
+    if json {
+        print_json(&change)?;
+    } else {
+        let c = &change.collection;
+        let what = match &c.query {
+            Some(q) => format!("saved search {:?} ({q})", c.name),
+            None => format!("collection {:?} ({} assets)", c.name, c.members),
+        };
+        match change.batch {
+            Some(b) => println!("{what}: edit batch {b} (trove undo {b} reverts it)"),
+            None => println!("{what}: nothing changed"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Adds or removes the assets named and those `query` finds.
+async fn members(
+    library: &Library,
+    name: &str,
+    mut assets: Vec<OsString>,
+    query: Option<String>,
+    member: bool,
+    command: &str,
+) -> Result<trove_engine::CollectionChange> {
+    if let Some(q) = &query {
+        assets.extend(query_assets(library, q).await?);
+    }
+    if assets.is_empty() {
+        anyhow::bail!("name the assets, or select them with --query");
+    }
+    Ok(library
+        .collection_members(name, &assets, member, command)
+        .await?)
+}
+
 async fn query_assets(library: &Library, query: &str) -> Result<Vec<OsString>> {
     let ids = library.query_assets(query).await?;
     if ids.is_empty() {

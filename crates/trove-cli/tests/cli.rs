@@ -469,3 +469,53 @@ fn meta_set_by_query_then_search_and_undo() {
     let check = s.json(&["check", "--json"]);
     assert_eq!(check["search_lag"], 0, "{check}");
 }
+
+/// Collections and saved searches through the CLI: made, filled by a query, searched, listed.
+#[test]
+fn collections_and_saved_searches() {
+    let s = Setup::new();
+    s.add_source();
+    for name in [
+        "A001C001_beach.mov",
+        "A001C002_beach.mov",
+        "B002C001_city.mov",
+    ] {
+        std::fs::write(s.media.join(name), MP4).expect("write");
+    }
+    s.json(&["scan", "--json"]);
+    let made = s.json(&["collection", "create", "Selects", "--json"]);
+    assert_eq!(made["collection"]["members"], 0, "{made}");
+    let added = s.json(&["collection", "add", "Selects", "--query", "c001", "--json"]);
+    assert_eq!(added["changed"], 2, "{added}");
+    s.json(&[
+        "collection",
+        "create",
+        "Beaches",
+        "--query",
+        "beach",
+        "--sort",
+        "-name",
+        "--json",
+    ]);
+    let list = s.json(&["collection", "list", "--json"]);
+    assert_eq!(list[0]["name"], "Beaches", "{list}");
+    assert_eq!(list[0]["sort"], "-name", "{list}");
+    assert_eq!(list[1]["members"], 2, "{list}");
+    let within = s.json(&["search", "beach", "--in", "Selects", "--json"]);
+    assert_eq!(count(&within, "total"), 1, "{within}");
+    let saved = s.json(&["search", "--in", "beaches", "--json"]);
+    assert_eq!(count(&saved, "total"), 2, "{saved}");
+    assert!(
+        saved["hits"][0]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("C002")),
+        "saved order: name descending: {saved}"
+    );
+    let unknown = s.run(&["search", "--in", "Nope"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("Nope"));
+    assert!(s.run(&["collection", "delete", "Selects"]).status.success());
+    assert!(s.run(&["undo"]).status.success());
+    let back = s.json(&["search", "--in", "Selects", "--json"]);
+    assert_eq!(count(&back, "total"), 2, "{back}");
+}

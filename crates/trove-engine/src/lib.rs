@@ -3,6 +3,7 @@
 //! A [`Library`] is a folder holding the catalog (and, later, the search index, previews and
 //! journals). Its methods are the workflows: add sources, scan them, watch them, report.
 
+mod collections;
 mod error;
 mod exchange;
 mod jobs;
@@ -13,6 +14,7 @@ mod scan;
 mod search;
 mod watch;
 
+pub use collections::CollectionChange;
 pub use error::{Error, Result};
 pub use exchange::{ExportFormat, ExportReport, ImportChange, ImportProblem, ImportReport};
 pub use jobs::{JobEvent, JobOptions, JobRunSummary};
@@ -20,5 +22,5 @@ pub use library::{library_dir, Library, LIBRARY_ENV};
 pub use meta::{Assignment, MetaSetReport};
 pub use scan::{ScanObserver, ScanProgress};
 pub use search::{SearchReport, SyncReport, INDEX_DIR};
-pub use trove_catalog::{JobStats, JobView, UndoReport};
+pub use trove_catalog::{Collection, JobStats, JobView, UndoReport};
 pub use watch::{WatchEvent, WatchOptions};

@@ -87,3 +87,131 @@ async fn search_follows_scans_edits_moves_and_deletes() {
     f.library.sync_search(true).await.expect("rebuild");
     assert_eq!(ids(&search(&f, "harbour").await), [clip_id]);
 }
+
+#[tokio::test]
+async fn collections_and_saved_searches() {
+    let f = Fixture::new().await;
+    let a = f.write("Day1/harbour_wide.mov", MP4);
+    let b = f.write("Day1/harbour_close.mov", MP4);
+    let c = f.write("Day2/market.mov", MP4);
+    f.scan().await;
+    let id = |path: &std::path::Path| {
+        let path = path.to_owned();
+        let library = &f.library;
+        async move { library.show(path.as_os_str()).await.expect("show").id.0 }
+    };
+    let (a_id, b_id, c_id) = (id(&a).await, id(&b).await, id(&c).await);
+    let in_collection = |name: &'static str, query: &'static str| {
+        let library = &f.library;
+        async move {
+            let options = SearchOptions {
+                limit: 20,
+                facets: true,
+                ..SearchOptions::default()
+            };
+            let report = library
+                .search_collection(name, query, &options)
+                .await
+                .expect("search in collection");
+            let mut hits = ids(&report);
+            hits.sort_unstable();
+            hits
+        }
+    };
+
+    // A manual collection: its members, narrowed by a query.
+    let made = f
+        .library
+        .create_collection("Selects", None, Sort::Relevance, "test")
+        .await
+        .expect("create");
+    assert_eq!(made.collection.members, 0);
+    let duplicate = f
+        .library
+        .create_collection("selects", None, Sort::Relevance, "test")
+        .await
+        .expect_err("names are unique ignoring case");
+    assert!(
+        duplicate.to_string().contains("already exists"),
+        "{duplicate}"
+    );
+    let members = [a.clone().into_os_string(), c.clone().into_os_string()];
+    let added = f
+        .library
+        .collection_members("Selects", &members, true, "test")
+        .await
+        .expect("add");
+    assert_eq!((added.changed, added.collection.members), (2, 2));
+    let again = f
+        .library
+        .collection_members("Selects", &members, true, "test")
+        .await
+        .expect("add again");
+    assert_eq!(
+        (again.changed, again.batch),
+        (0, None),
+        "adding twice changes nothing"
+    );
+    let mut expect = vec![a_id, c_id];
+    expect.sort_unstable();
+    assert_eq!(in_collection("Selects", "").await, expect);
+    assert_eq!(in_collection("Selects", "harbour").await, [a_id]);
+
+    // A saved search finds what its query finds now, including later edits.
+    f.library
+        .create_collection(
+            "Harbour",
+            Some("harbour"),
+            Sort::Name { descending: false },
+            "test",
+        )
+        .await
+        .expect("smart");
+    let mut harbour = vec![a_id, b_id];
+    harbour.sort_unstable();
+    assert_eq!(in_collection("Harbour", "").await, harbour);
+    let edit = [Assignment::parse("title=Harbour market").expect("assignment")];
+    f.library
+        .meta_set(&[c.clone().into_os_string()], &edit, "test")
+        .await
+        .expect("edit");
+    assert_eq!(in_collection("Harbour", "").await.len(), 3);
+    assert_eq!(in_collection("Harbour", "close").await, [b_id]);
+    let refused = f
+        .library
+        .collection_members("Harbour", &members, true, "test")
+        .await
+        .expect_err("a saved search has no manual members");
+    assert!(refused.to_string().contains("saved search"), "{refused}");
+    let bad = f
+        .library
+        .create_collection("Broken", Some("title:\"open"), Sort::Relevance, "test")
+        .await
+        .expect_err("a bad saved query is refused when saved");
+    assert!(bad.to_string().contains("Broken"), "{bad}");
+
+    // Removing a member and deleting the collection are undone like edits.
+    let removed = f
+        .library
+        .collection_members("Selects", &[a.clone().into_os_string()], false, "test")
+        .await
+        .expect("remove");
+    assert_eq!(removed.collection.members, 1);
+    f.library
+        .delete_collection("Selects", "test")
+        .await
+        .expect("delete");
+    let names: Vec<String> = f
+        .library
+        .collections()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["Harbour"]);
+    f.library.undo(None).await.expect("undo delete");
+    assert_eq!(in_collection("Selects", "").await, [c_id]);
+    f.library.undo(None).await.expect("undo remove");
+    assert_eq!(in_collection("Selects", "").await, expect);
+}
