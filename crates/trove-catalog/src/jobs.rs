@@ -54,6 +54,10 @@ pub struct NewClaim {
 pub struct JobStats {
     /// Waiting to run.
     pub queued: u64,
+    /// Held by a person (`trove jobs pause`) until resumed.
+    pub paused: u64,
+    /// Whether the whole queue is paused.
+    pub queue_paused: bool,
     /// Leased by a worker.
     pub running: u64,
     /// Finished.
@@ -77,6 +81,12 @@ pub struct JobView {
     pub attempts: i64,
     /// The last error.
     pub error: Option<String>,
+    /// Order in the queue: higher runs first.
+    pub priority: i64,
+    /// Fraction done (0..=1) as last reported.
+    pub progress: f64,
+    /// Frames per second and time left, as last reported by a running job.
+    pub detail: Option<crate::ProgressDetail>,
 }
 
 impl Catalog {
@@ -336,21 +346,23 @@ impl Catalog {
         {
             let n = row.try_get::<i64, _>("n")? as u64;
             match row.try_get::<String, _>("state")?.as_str() {
-                "queued" | "paused" => stats.queued += n,
+                "queued" => stats.queued += n,
+                "paused" => stats.paused += n,
                 "running" => stats.running += n,
                 "done" => stats.done += n,
                 "failed" => stats.failed += n,
                 _ => {}
             }
         }
+        stats.queue_paused = self.queue_paused().await?;
         Ok(stats)
     }
 
     /// Jobs that are not done, then the most recent done ones, up to `limit`.
     pub async fn jobs(&self, limit: u32) -> Result<Vec<JobView>> {
         let rows = sqlx::query(
-            "SELECT id, kind, state, asset_id, attempts, error FROM jobs \
-             ORDER BY state = 'done', id DESC LIMIT ?",
+            "SELECT id, kind, state, asset_id, attempts, error, priority, progress, progress_detail \
+             FROM jobs ORDER BY state = 'done', state <> 'running', priority DESC, id DESC LIMIT ?",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -385,8 +397,8 @@ impl Catalog {
     /// The errors of an asset's failed jobs, newest first.
     pub async fn asset_errors(&self, asset: AssetId) -> Result<Vec<JobView>> {
         let rows = sqlx::query(
-            "SELECT id, kind, state, asset_id, attempts, error FROM jobs \
-             WHERE asset_id = ? AND error IS NOT NULL AND state IN ('failed', 'queued', 'done') \
+            "SELECT id, kind, state, asset_id, attempts, error, priority, progress, progress_detail \
+             FROM jobs WHERE asset_id = ? AND error IS NOT NULL AND state IN ('failed', 'queued', 'done') \
              ORDER BY id DESC",
         )
         .bind(asset.0)
@@ -404,6 +416,11 @@ fn job_view(r: &sqlx::sqlite::SqliteRow) -> Result<JobView> {
         asset_id: r.try_get::<Option<i64>, _>("asset_id")?.map(AssetId),
         attempts: r.try_get("attempts")?,
         error: r.try_get("error")?,
+        priority: r.try_get("priority")?,
+        progress: r.try_get("progress")?,
+        detail: r
+            .try_get::<Option<String>, _>("progress_detail")?
+            .and_then(|d| serde_json::from_str(&d).ok()),
     })
 }
 

@@ -271,6 +271,35 @@ enum Format {
 
 #[derive(Subcommand, Debug)]
 enum JobsCommand {
+    /// Pause the whole queue, or the jobs named; running ones stop and wait.
+    Pause {
+        /// Job ids (none: the whole queue).
+        ids: Vec<i64>,
+    },
+    /// Resume the queue, or the jobs named.
+    Resume {
+        /// Job ids (none: the whole queue and every paused job).
+        ids: Vec<i64>,
+    },
+    /// Cancel unfinished jobs.
+    Cancel {
+        /// Job ids.
+        #[arg(required_unless_present = "all")]
+        ids: Vec<i64>,
+        /// Cancel every unfinished job.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Queue failed or cancelled jobs again, with fresh attempts.
+    Retry {
+        /// Job ids (none: every failed job).
+        ids: Vec<i64>,
+    },
+    /// Run an asset's pending jobs first.
+    Prioritize {
+        /// The asset: id, path or file:// URI.
+        asset: OsString,
+    },
     /// Run the queued jobs here and return when none is left.
     Wait {
         /// Print one JSON summary.
@@ -815,7 +844,42 @@ struct JobsReport {
     jobs: Vec<trove_engine::JobView>,
 }
 
+fn selector(ids: &[i64]) -> trove_engine::JobSelector<'_> {
+    if ids.is_empty() {
+        trove_engine::JobSelector::All
+    } else {
+        trove_engine::JobSelector::Ids(ids)
+    }
+}
+
 async fn jobs(library: &Library, command: Option<JobsCommand>, json: bool) -> Result<ExitCode> {
+    let control = match &command {
+        Some(JobsCommand::Pause { ids }) => {
+            Some(("paused", library.pause_jobs(selector(ids)).await?))
+        }
+        Some(JobsCommand::Resume { ids }) => {
+            Some(("resumed", library.resume_jobs(selector(ids)).await?))
+        }
+        Some(JobsCommand::Cancel { ids, all }) => {
+            let ids: &[i64] = if *all { &[] } else { ids };
+            Some(("cancelled", library.cancel_jobs(selector(ids)).await?))
+        }
+        Some(JobsCommand::Retry { ids }) => {
+            Some(("queued again", library.retry_jobs(selector(ids)).await?))
+        }
+        Some(JobsCommand::Prioritize { asset }) => {
+            Some(("moved to the front", library.prioritize(asset).await?))
+        }
+        _ => None,
+    };
+    if let Some((what, n)) = control {
+        if json {
+            print_json(&serde_json::json!({ what: n }))?;
+        } else {
+            println!("{n} jobs {what}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let queued_now = library.plan_jobs().await?;
     match command {
         None => {
@@ -829,12 +893,26 @@ async fn jobs(library: &Library, command: Option<JobsCommand>, json: bool) -> Re
             } else {
                 let s = &report.stats;
                 println!(
-                    "{} queued, {} running, {} done, {} failed",
-                    s.queued, s.running, s.done, s.failed
+                    "{} queued, {} running, {} paused, {} done, {} failed{}",
+                    s.queued,
+                    s.running,
+                    s.paused,
+                    s.done,
+                    s.failed,
+                    if s.queue_paused {
+                        " (queue paused: trove jobs resume)"
+                    } else {
+                        ""
+                    }
                 );
                 for j in report.jobs.iter().filter(|j| j.state != "done") {
                     let error = j.error.as_deref().unwrap_or("");
-                    println!("{} {} {} {}", j.id, j.kind, j.state, error);
+                    let progress = if j.state == "running" {
+                        format!(" {:.0}%", j.progress * 100.0)
+                    } else {
+                        String::new()
+                    };
+                    println!("{} {} {}{progress} {error}", j.id, j.kind, j.state);
                 }
             }
         }
@@ -853,17 +931,20 @@ async fn jobs(library: &Library, command: Option<JobsCommand>, json: bool) -> Re
                 ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta} {msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            let observer = |event: &trove_engine::JobEvent| {
-                bar.inc(1);
-                if let trove_engine::JobEvent::Failed {
+            let observer = |event: &trove_engine::JobEvent| match event {
+                trove_engine::JobEvent::Done { .. } => bar.inc(1),
+                trove_engine::JobEvent::Failed {
                     path,
                     error,
-                    retrying: false,
+                    retrying,
                     ..
-                } = event
-                {
-                    bar.println(format!("failed: {path}: {error}"));
+                } => {
+                    bar.inc(1);
+                    if !retrying {
+                        bar.println(format!("failed: {path}: {error}"));
+                    }
                 }
+                trove_engine::JobEvent::Progress { .. } => {}
             };
             let summary = library
                 .run_jobs(&options, &observer, std::future::pending())
@@ -876,8 +957,12 @@ async fn jobs(library: &Library, command: Option<JobsCommand>, json: bool) -> Re
                     "{} done, {} failed, {} to retry later",
                     summary.done, summary.failed, summary.retried
                 );
+                if summary.paused {
+                    println!("the queue is paused: `trove jobs resume` lets it go on");
+                }
             }
         }
+        Some(_) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

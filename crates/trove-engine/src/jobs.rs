@@ -8,12 +8,19 @@
 
 use crate::{Error, Library, Result};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::future::Future;
-use std::time::Duration;
-use trove_catalog::{JobStats, JobTask, JobView, NewClaim, PROBE};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use trove_catalog::{JobSelector, JobStats, JobTask, JobView, NewClaim, ProgressDetail, PROBE};
 
 /// Attempts before a job that keeps timing out is given up.
 const MAX_ATTEMPTS: i64 = 3;
+/// The priority of work someone is waiting for (an asset open in the desktop).
+const FOREGROUND_PRIORITY: i64 = 100;
+/// How often a runner re-reads the state of the jobs it holds and saves their progress.
+const CONTROL_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a worker holds a job before another may take it over.
 const LEASE_SECS: i64 = 600;
 
@@ -46,6 +53,17 @@ pub enum JobEvent {
         /// The file.
         path: String,
     },
+    /// A running job reported progress.
+    Progress {
+        /// Job id.
+        id: i64,
+        /// Fraction done, 0..=1.
+        fraction: f64,
+        /// Frames per second (media work).
+        fps: Option<f64>,
+        /// Estimated seconds left.
+        eta_secs: Option<f64>,
+    },
     /// A job failed; `retrying` when it will run again.
     Failed {
         /// Job id.
@@ -68,6 +86,10 @@ pub struct JobRunSummary {
     pub failed: u64,
     /// Jobs put back to be retried.
     pub retried: u64,
+    /// Jobs stopped while running because someone paused or cancelled them.
+    pub stopped: u64,
+    /// Whether the run ended because the queue is paused (`trove jobs resume`).
+    pub paused: bool,
 }
 
 enum Outcome {
@@ -79,6 +101,33 @@ enum Outcome {
     },
     Retry(String),
     Failed(String),
+    /// Paused or cancelled by someone while it ran; its state is left as they set it.
+    Stopped,
+}
+
+/// A running job's report of how far it got.
+struct Progress {
+    job: i64,
+    fraction: f64,
+    detail: ProgressDetail,
+}
+
+/// What a worker gets besides its task.
+struct WorkContext {
+    /// Set when the job is paused or cancelled: the worker stops as soon as it can.
+    cancel: Arc<AtomicBool>,
+    /// Where it reports progress.
+    #[allow(dead_code)] // Used by the preview worker.
+    progress: tokio::sync::mpsc::UnboundedSender<Progress>,
+    options: JobOptions,
+}
+
+/// Runs one job of any kind.
+fn work(task: &JobTask, context: &WorkContext) -> Result<Outcome> {
+    if context.cancel.load(Ordering::Relaxed) {
+        return Ok(Outcome::Stopped);
+    }
+    probe(task, context.options.probe_timeout)
 }
 
 /// Claim sources a media file's extraction states (and replaces on the next one).
@@ -209,6 +258,35 @@ impl Library {
         Ok(released)
     }
 
+    /// Pauses the whole queue or some jobs (running ones stop and wait); returns how many jobs.
+    pub async fn pause_jobs(&self, selector: JobSelector<'_>) -> Result<u64> {
+        Ok(self.catalog.pause_jobs(selector).await?)
+    }
+
+    /// Resumes the queue or some paused jobs; returns how many jobs were requeued.
+    pub async fn resume_jobs(&self, selector: JobSelector<'_>) -> Result<u64> {
+        Ok(self.catalog.resume_jobs(selector).await?)
+    }
+
+    /// Cancels unfinished jobs; returns how many.
+    pub async fn cancel_jobs(&self, selector: JobSelector<'_>) -> Result<u64> {
+        Ok(self.catalog.cancel_jobs(selector).await?)
+    }
+
+    /// Queues failed or cancelled jobs again, with fresh attempts; returns how many.
+    pub async fn retry_jobs(&self, selector: JobSelector<'_>) -> Result<u64> {
+        Ok(self.catalog.retry_jobs(selector).await?)
+    }
+
+    /// Moves the pending jobs of an asset (id, path or URI) to the front of the queue.
+    pub async fn prioritize(&self, asset: &std::ffi::OsStr) -> Result<u64> {
+        let id = self.resolve_asset(asset).await?;
+        Ok(self
+            .catalog
+            .prioritize_asset(id, FOREGROUND_PRIORITY)
+            .await?)
+    }
+
     /// Queues the work the catalog calls for; returns how many jobs were added.
     pub async fn plan_jobs(&self) -> Result<u64> {
         Ok(self.catalog.enqueue_probes().await?)
@@ -224,7 +302,11 @@ impl Library {
         Ok(self.catalog.jobs(limit).await?)
     }
 
-    /// Runs queued jobs until none is runnable or `stop` completes.
+    /// Runs queued jobs until none is runnable, the queue is paused, or `stop` completes.
+    ///
+    /// Up to `options.workers` jobs run at once on blocking threads; the slots refill as jobs
+    /// finish. Every [`CONTROL_INTERVAL`] the runner re-reads the jobs it holds: those paused or
+    /// cancelled by someone (any process) are told to stop, and their state is left as set.
     pub async fn run_jobs<F>(
         &self,
         options: &JobOptions,
@@ -239,72 +321,122 @@ impl Library {
         let me = lease_owner();
         self.release_dead_leases().await?;
         tokio::pin!(stop);
+        let mut running: tokio::task::JoinSet<(JobTask, Result<Outcome>)> =
+            tokio::task::JoinSet::new();
+        let mut held: Vec<(i64, Arc<AtomicBool>)> = Vec::new();
+        let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+        let mut last_saved: HashMap<i64, Instant> = HashMap::new();
+        let mut control = tokio::time::interval(CONTROL_INTERVAL);
+        control.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let tasks = self
-                .catalog
-                .lease_jobs(
-                    PROBE,
-                    u32::try_from(workers).unwrap_or(u32::MAX),
-                    LEASE_SECS,
-                    &me,
-                )
-                .await?;
-            if tasks.is_empty() {
+            // Refill free slots, unless the queue is paused.
+            let free = workers.saturating_sub(running.len());
+            if free > 0 {
+                if self.catalog.queue_paused().await? {
+                    summary.paused = true;
+                } else {
+                    let tasks = self
+                        .catalog
+                        .lease_jobs(
+                            PROBE,
+                            u32::try_from(free).unwrap_or(u32::MAX),
+                            LEASE_SECS,
+                            &me,
+                        )
+                        .await?;
+                    for task in tasks {
+                        let cancel = Arc::new(AtomicBool::new(false));
+                        held.push((task.id, cancel.clone()));
+                        let context = WorkContext {
+                            cancel,
+                            progress: progress_tx.clone(),
+                            options: options.clone(),
+                        };
+                        running.spawn_blocking(move || {
+                            let outcome = work(&task, &context);
+                            (task, outcome)
+                        });
+                    }
+                }
+            }
+            if running.is_empty() {
                 break;
             }
-            let mut running = tokio::task::JoinSet::new();
-            for task in tasks {
-                let timeout = options.probe_timeout;
-                running.spawn_blocking(move || {
-                    let outcome = probe(&task, timeout);
-                    (task, outcome)
-                });
-            }
-            while let Some(joined) = tokio::select! {
+            let joined = tokio::select! {
                 joined = running.join_next() => joined,
+                Some(p) = progress_rx.recv() => {
+                    observer(&JobEvent::Progress {
+                        id: p.job,
+                        fraction: p.fraction,
+                        fps: p.detail.fps,
+                        eta_secs: p.detail.eta_secs,
+                    });
+                    let due = last_saved.get(&p.job).is_none_or(|t| t.elapsed() >= CONTROL_INTERVAL);
+                    if due {
+                        last_saved.insert(p.job, Instant::now());
+                        self.catalog.set_progress(p.job, p.fraction, &p.detail).await?;
+                    }
+                    continue;
+                }
+                _ = control.tick() => {
+                    let ids: Vec<i64> = held.iter().map(|(id, _)| *id).collect();
+                    let stopped = self.catalog.stopped_jobs(&ids).await?;
+                    for (id, cancel) in &held {
+                        if stopped.contains(id) {
+                            cancel.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    continue;
+                }
                 _ = &mut stop => {
-                    // Leases run out and the jobs run again next time.
+                    // Leases run out (or are released as dead) and the jobs run again later.
+                    for (_, cancel) in &held {
+                        cancel.store(true, Ordering::Relaxed);
+                    }
                     running.abort_all();
                     return Ok(summary);
                 }
-            } {
-                let (task, outcome) =
-                    joined.map_err(|e| Error::Internal(format!("a job worker failed: {e}")))?;
-                let path = task.path.to_string_lossy().into_owned();
-                match outcome? {
-                    Outcome::Done {
-                        claims,
-                        media_type,
-                        sources,
-                        problem,
-                    } => {
-                        self.catalog
-                            .complete_probe(&task, sources, &claims, media_type, problem.as_deref())
-                            .await?;
-                        summary.done += 1;
-                        observer(&JobEvent::Done { id: task.id, path });
-                    }
-                    Outcome::Retry(error) if task.attempts < MAX_ATTEMPTS => {
-                        let delay = 10 * (1 << task.attempts.min(6));
-                        self.catalog.fail_job(&task, &error, Some(delay)).await?;
-                        summary.retried += 1;
-                        observer(&JobEvent::Failed {
-                            id: task.id,
-                            path,
-                            error,
-                            retrying: true,
-                        });
-                    }
-                    Outcome::Retry(error) | Outcome::Failed(error) => {
-                        self.catalog.fail_job(&task, &error, None).await?;
-                        summary.failed += 1;
-                        observer(&JobEvent::Failed {
-                            id: task.id,
-                            path,
-                            error,
-                            retrying: false,
-                        });
-                    }
+            };
+            let Some(joined) = joined else { break };
+            let (task, outcome) =
+                joined.map_err(|e| Error::Internal(format!("a job worker failed: {e}")))?;
+            held.retain(|(id, _)| *id != task.id);
+            last_saved.remove(&task.id);
+            let path = task.path.to_string_lossy().into_owned();
+            match outcome? {
+                Outcome::Done {
+                    claims,
+                    media_type,
+                    sources,
+                    problem,
+                } => {
+                    self.catalog
+                        .complete_probe(&task, sources, &claims, media_type, problem.as_deref())
+                        .await?;
+                    summary.done += 1;
+                    observer(&JobEvent::Done { id: task.id, path });
+                }
+                Outcome::Stopped => summary.stopped += 1,
+                Outcome::Retry(error) if task.attempts < MAX_ATTEMPTS => {
+                    let delay = 10 * (1 << task.attempts.min(6));
+                    self.catalog.fail_job(&task, &error, Some(delay)).await?;
+                    summary.retried += 1;
+                    observer(&JobEvent::Failed {
+                        id: task.id,
+                        path,
+                        error,
+                        retrying: true,
+                    });
+                }
+                Outcome::Retry(error) | Outcome::Failed(error) => {
+                    self.catalog.fail_job(&task, &error, None).await?;
+                    summary.failed += 1;
+                    observer(&JobEvent::Failed {
+                        id: task.id,
+                        path,
+                        error,
+                        retrying: false,
+                    });
                 }
             }
         }

@@ -22,5 +22,5 @@ pub use library::{library_dir, Library, LIBRARY_ENV};
 pub use meta::{Assignment, MetaSetReport};
 pub use scan::{ScanObserver, ScanProgress};
 pub use search::{SearchReport, SyncReport, INDEX_DIR};
-pub use trove_catalog::{Collection, JobStats, JobView, UndoReport};
+pub use trove_catalog::{Collection, JobSelector, JobStats, JobView, ProgressDetail, UndoReport};
 pub use watch::{WatchEvent, WatchOptions};

@@ -136,3 +136,122 @@ async fn corrupt_media_fails_once_with_its_error_on_the_asset() {
         .errors
         .is_empty());
 }
+
+/// People control the queue: pause it (nothing runs), pause, prioritise, cancel and retry jobs.
+#[tokio::test]
+async fn the_queue_pauses_resumes_cancels_and_retries() {
+    use trove_engine::JobSelector;
+    let f = Fixture::new().await;
+    let good = f.write("good.mp4", b"");
+    ffmpeg(
+        &good,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=32x24:rate=5:duration=1",
+            "-c:v",
+            "mpeg4",
+        ],
+    );
+    let later = f.media.join("later.mp4");
+    ffmpeg(
+        &later,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=32x24:rate=5:duration=1",
+            "-c:v",
+            "mpeg4",
+        ],
+    );
+    let bad = f.write("bad.mp4", b"not a movie at all");
+    f.scan().await;
+    assert_eq!(f.library.plan_jobs().await.expect("plan"), 3);
+    let run = || async {
+        f.library
+            .run_jobs(
+                &trove_engine::JobOptions::default(),
+                &|_| {},
+                std::future::pending(),
+            )
+            .await
+            .expect("run")
+    };
+
+    // A paused queue runs nothing, and says so.
+    assert_eq!(
+        f.library.pause_jobs(JobSelector::All).await.expect("pause"),
+        3
+    );
+    let stats = f.library.job_stats().await.expect("stats");
+    assert!(stats.queue_paused);
+    assert_eq!((stats.queued, stats.paused), (0, 3));
+    let summary = run().await;
+    assert!(summary.paused);
+    assert_eq!(summary.done, 0);
+
+    // Resuming one job while the queue stays paused still runs nothing; resuming the queue
+    // runs the rest, except a job paused by itself.
+    assert_eq!(
+        f.library
+            .resume_jobs(JobSelector::All)
+            .await
+            .expect("resume"),
+        3
+    );
+    let bad_asset = f.library.show(bad.as_os_str()).await.expect("show").id;
+    let bad_job = f
+        .library
+        .jobs(10)
+        .await
+        .expect("jobs")
+        .into_iter()
+        .find(|j| j.asset_id == Some(bad_asset))
+        .expect("bad job")
+        .id;
+    assert_eq!(
+        f.library
+            .pause_jobs(JobSelector::Ids(&[bad_job]))
+            .await
+            .expect("pause one"),
+        1
+    );
+    assert_eq!(
+        f.library
+            .prioritize(later.as_os_str())
+            .await
+            .expect("prioritize"),
+        1
+    );
+    let top = f.library.jobs(10).await.expect("jobs");
+    assert_eq!(top[0].priority, 100, "{top:?}");
+    let summary = run().await;
+    assert_eq!(
+        (summary.done, summary.failed, summary.paused),
+        (2, 0, false)
+    );
+    assert_eq!(f.library.job_stats().await.expect("stats").paused, 1);
+
+    // Cancelled, it does not run; retried, it runs (and fails on the bad file, once).
+    assert_eq!(
+        f.library
+            .cancel_jobs(JobSelector::Ids(&[bad_job]))
+            .await
+            .expect("cancel"),
+        1
+    );
+    assert_eq!(run().await.done + run().await.failed, 0);
+    assert_eq!(
+        f.library
+            .retry_jobs(JobSelector::Ids(&[bad_job]))
+            .await
+            .expect("retry"),
+        1
+    );
+    let summary = run().await;
+    assert_eq!((summary.done, summary.failed), (0, 1));
+    let failed = f.library.job_stats().await.expect("stats");
+    assert_eq!((failed.failed, failed.queued), (1, 0));
+}
