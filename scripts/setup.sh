@@ -16,6 +16,7 @@ packages=(
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   ffmpeg libimage-exiftool-perl
   fd-find
+  e2fsprogs util-linux
 )
 if [[ $want_bench -eq 1 ]]; then
   packages+=(hyperfine time)

@@ -125,6 +125,67 @@ impl Catalog {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Points a local source at the folder where its volume is mounted now (the drive came back
+    /// at another mount point); its locations keep their paths relative to the root. When the
+    /// file system's device number changed, locations recorded with the old one take the new
+    /// one, so that unchanged files stay unchanged for the scan.
+    pub async fn reattach_source(
+        &self,
+        id: SourceId,
+        root: &std::path::Path,
+        uri: &str,
+        device: Option<u64>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM sources WHERE uri = ? AND id <> ?")
+                .bind(uri)
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if taken.is_some() {
+            return Err(Error::SourceExists {
+                uri: uri.to_owned(),
+            });
+        }
+        sqlx::query("UPDATE sources SET root = ?, uri = ? WHERE id = ?")
+            .bind(path_to_bytes(root))
+            .bind(uri)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(device) = device.and_then(|d| i64::try_from(d).ok()) {
+            let old: Option<i64> = sqlx::query_scalar(
+                "SELECT device FROM locations WHERE source_id = ? AND device IS NOT NULL \
+                 GROUP BY device ORDER BY count(*) DESC LIMIT 1",
+            )
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(old) = old.filter(|old| *old != device) {
+                sqlx::query("UPDATE locations SET device = ? WHERE source_id = ? AND device = ?")
+                    .bind(device)
+                    .bind(id.0)
+                    .bind(old)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Gives an offline source another URI (its volume's), freeing its old path for a new
+    /// source on the volume that is mounted there now.
+    pub async fn detach_source(&self, id: SourceId, uri: &str) -> Result<()> {
+        sqlx::query("UPDATE sources SET uri = ?, online = 0 WHERE id = ?")
+            .bind(uri)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Records the end of a complete scan.
     pub async fn mark_scanned(&self, id: SourceId) -> Result<()> {
         sqlx::query("UPDATE sources SET last_scan_at = ? WHERE id = ?")

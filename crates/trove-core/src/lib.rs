@@ -8,6 +8,7 @@ mod error;
 mod ids;
 mod media;
 mod path;
+pub mod process;
 mod report;
 mod schema;
 

@@ -12,6 +12,7 @@ mod meta;
 mod resolve;
 mod scan;
 mod search;
+mod volumes;
 mod watch;
 
 pub use collections::CollectionChange;

@@ -1,11 +1,13 @@
 //! The library: one folder that holds everything Trove derives.
 
+use crate::volumes::{detached_uri, identify_new, identity_of, Presence};
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use trove_catalog::{Catalog, NewSource, SourceRow};
 use trove_core::{
     file_uri, resolve, AssetView, CheckReport, Claim, ClaimSource, SourceKind, SourceView, Stats,
 };
+use trove_storage::volume;
 
 /// The environment variable naming the library folder.
 pub const LIBRARY_ENV: &str = "TROVE_LIBRARY";
@@ -67,12 +69,56 @@ impl Library {
                 self.dir.display()
             )));
         }
+        let identity = identify_new(&root);
         for existing in self.catalog.sources().await? {
-            if let Some(other) = &existing.root {
-                if root.starts_with(other) || other.starts_with(&root) {
-                    return Err(bad(format!("it overlaps the source {}", existing.uri)));
+            let Some(other) = &existing.root else {
+                continue;
+            };
+            let theirs = identity_of(&existing);
+            // The same folder of the same volume: the drive came back, maybe at another path.
+            if identity.is_some() && theirs == identity {
+                if *other == root {
+                    return Err(Error::Catalog(trove_catalog::Error::SourceExists {
+                        uri: existing.uri,
+                    }));
+                }
+                return match self.find_source_root(&existing, true).await? {
+                    Presence::Here(found) if found == root => Ok(source_view(
+                        self.catalog
+                            .source(existing.id)
+                            .await?
+                            .ok_or_else(|| Error::NotFound(format!("source {}", existing.uri)))?,
+                    )),
+                    _ => Err(bad(format!(
+                        "it is the folder of the source {} (mounted twice?)",
+                        existing.uri
+                    ))),
+                };
+            }
+            if root.starts_with(other) || other.starts_with(&root) {
+                // A source whose volume is not the one mounted here now is elsewhere: it keeps
+                // its assets (offline) under its volume's name, and frees the path.
+                let elsewhere = match &theirs {
+                    Some(theirs) => {
+                        !other.is_dir() || !volume::is_same(other, theirs).unwrap_or(true)
+                    }
+                    None => false,
+                };
+                match theirs.filter(|_| elsewhere) {
+                    Some(theirs) => {
+                        self.catalog
+                            .detach_source(existing.id, &detached_uri(&theirs))
+                            .await?;
+                    }
+                    None => {
+                        return Err(bad(format!("it overlaps the source {}", existing.uri)));
+                    }
                 }
             }
+        }
+        let mut config = serde_json::json!({ "follow_links": follow_links });
+        if let Some(identity) = &identity {
+            config["volume"] = serde_json::to_value(identity).unwrap_or_default();
         }
         let row = self
             .catalog
@@ -80,7 +126,7 @@ impl Library {
                 kind: SourceKind::Local,
                 uri: file_uri(&root),
                 root: Some(root),
-                config: serde_json::json!({ "follow_links": follow_links }),
+                config,
             })
             .await?;
         Ok(source_view(row))

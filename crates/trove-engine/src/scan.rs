@@ -9,6 +9,7 @@
 //!
 //! The same reconciliation serves the watcher, restricted to the paths its events name.
 
+use crate::volumes::Presence;
 use crate::{Library, Result};
 use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use trove_catalog::{Batch, KnownLocation, LocationUpdate, NewLocation, Role, SourceRow};
 use trove_core::{
-    LocationId, LocationState, MediaType, RelPath, ScanProblem, ScanReport, SourceKind,
+    file_uri, LocationId, LocationState, MediaType, RelPath, ScanProblem, ScanReport, SourceKind,
 };
 use trove_storage::{FileFacts, Sniffed, Visitor, WalkConfig, WalkItem, WalkProblem};
 
@@ -324,15 +325,34 @@ impl Library {
             return Ok(report);
         };
         // An absent root is an unplugged drive or an unmounted share: offline, never "all gone".
-        if !root.is_dir() {
-            self.catalog.set_source_online(source.id, false).await?;
-            report.online = false;
-            report.errors.push(ScanProblem {
-                path: root.to_string_lossy().into_owned(),
-                message: "source folder is not reachable; its assets are kept as offline".into(),
-            });
-            return Ok(report);
-        }
+        // A drive that came back elsewhere is re-attached; another drive at the old mount point
+        // is not taken for this one.
+        let root = match self
+            .find_source_root(source, matches!(scope, Scope::Source))
+            .await?
+        {
+            Presence::Here(found) => {
+                if found != root {
+                    report.source = file_uri(&found);
+                }
+                found
+            }
+            Presence::Absent { other_volume } => {
+                self.catalog.set_source_online(source.id, false).await?;
+                report.online = false;
+                report.errors.push(ScanProblem {
+                    path: root.to_string_lossy().into_owned(),
+                    message: if other_volume {
+                        "another volume is mounted here; this source's volume is not connected, \
+                         its assets are kept as offline"
+                            .into()
+                    } else {
+                        "source folder is not reachable; its assets are kept as offline".into()
+                    },
+                });
+                return Ok(report);
+            }
+        };
         self.catalog.set_source_online(source.id, true).await?;
         report.online = true;
 

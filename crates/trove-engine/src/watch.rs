@@ -8,6 +8,7 @@
 //! does (checked on a timer, since unmounts do not always raise an event).
 
 use crate::scan::{ScanObserver, ScanProgress, Scope};
+use crate::volumes::Presence;
 use crate::{Error, JobOptions, JobRunSummary, Library, Result};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -382,7 +383,16 @@ impl Library {
             else {
                 continue;
             };
-            let reachable = root.is_dir();
+            let steady = source.online && watched.contains_key(&source.id);
+            let presence = self.find_source_root(&source, !steady).await?;
+            let reachable = matches!(presence, Presence::Here(_));
+            let source = match &presence {
+                // Re-attached at another mount point: go on with the source as it is now.
+                Presence::Here(found) if found != root => {
+                    self.catalog.source(source.id).await?.unwrap_or(source)
+                }
+                _ => source,
+            };
             if source.online && !reachable {
                 if let Some(path) = watched.remove(&source.id) {
                     let _ = watcher.unwatch(&path);

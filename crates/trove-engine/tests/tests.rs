@@ -8,6 +8,7 @@ mod jobs;
 mod meta;
 mod scan;
 mod search;
+mod volumes;
 mod watch;
 
 use std::path::{Path, PathBuf};

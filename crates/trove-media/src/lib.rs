@@ -19,7 +19,7 @@
 //!   value carries the schema key it fills ([`ExtractedValue::field`], e.g. `frame_rate`), its
 //!   [`Origin`] and the source key it was read from (`streams[0].r_frame_rate`, `dc:title`,
 //!   `EXIF:Make`, `ID3v2:TIT2`); callers turn them into claims and decide which wins.
-//! - *Invariant*: every process is started by `process::run` (clippy's `disallowed-methods`
+//! - *Invariant*: every process is started by `trove_core::process::run` (clippy's `disallowed-methods`
 //!   enforces it); ffmpeg is never downloaded.
 //! - *Invariant*: the parsers of untrusted bytes (XMP, IPTC IIM, ffprobe JSON) return errors or
 //!   warnings, never panic (property tests check it).
@@ -34,7 +34,6 @@ mod extract;
 mod location;
 mod output;
 mod probe;
-mod process;
 mod rational;
 mod stills;
 mod text;

@@ -1,11 +1,11 @@
 //! Finding the system ffprobe and running it on one file.
 
 use crate::output::ProbeOutput;
-use crate::process::{self, RunError};
 use crate::{Error, Result};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use trove_core::process::{self, RunError};
 
 /// The ffprobe to run: one shipped next to the program (ffmpeg-sidecar's convention), else the
 /// first `ffprobe` on `PATH`. Trove never downloads ffmpeg.

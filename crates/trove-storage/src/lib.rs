@@ -6,6 +6,7 @@
 //! engine decides what that means.
 
 pub mod sniff;
+pub mod volume;
 pub mod walk;
 pub mod watch;
 

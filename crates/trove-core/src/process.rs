@@ -1,4 +1,4 @@
-//! The one place this crate starts a process (clippy's `disallowed-methods` holds everyone else to
+//! The one place Trove starts a process (clippy's `disallowed-methods` holds everyone else to
 //! it): a program run to completion with a time limit, killed when it overstays, its output kept.
 
 use std::ffi::OsStr;
@@ -13,15 +13,18 @@ const STDERR_LIMIT: usize = 64 * 1024;
 
 /// A process that ran to its end.
 #[derive(Debug)]
-pub(crate) struct Finished {
-    pub(crate) status: ExitStatus,
-    pub(crate) stdout: Vec<u8>,
-    pub(crate) stderr: Vec<u8>,
+pub struct Finished {
+    /// How it exited.
+    pub status: ExitStatus,
+    /// Everything it wrote to stdout.
+    pub stdout: Vec<u8>,
+    /// The start of what it wrote to stderr (at most 64 KiB).
+    pub stderr: Vec<u8>,
 }
 
 /// Why a run did not finish.
 #[derive(Debug)]
-pub(crate) enum RunError {
+pub enum RunError {
     /// The program could not be started (or waited for).
     Io(std::io::Error),
     /// The time limit passed; the process was killed and reaped.
@@ -29,7 +32,7 @@ pub(crate) enum RunError {
 }
 
 /// Runs `program` with `args`, stdin closed, and waits at most `timeout` for it to exit.
-pub(crate) fn run<I, S>(program: &Path, args: I, timeout: Duration) -> Result<Finished, RunError>
+pub fn run<I, S>(program: &Path, args: I, timeout: Duration) -> Result<Finished, RunError>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
