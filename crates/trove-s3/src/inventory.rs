@@ -237,13 +237,13 @@ pub fn parse_inventory_csv<R: Read>(
             restore: None,
         });
         counts.objects += 1;
-        if batch.len() >= batch_size {
-            if !emit(std::mem::replace(
+        if batch.len() >= batch_size
+            && !emit(std::mem::replace(
                 &mut batch,
                 Vec::with_capacity(batch_size),
-            )) {
-                return Ok(counts);
-            }
+            ))
+        {
+            return Ok(counts);
         }
     }
     if !batch.is_empty() {

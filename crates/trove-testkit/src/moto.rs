@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Where `scripts/setup-moto.sh` puts the venv's `moto_server`.
@@ -23,6 +23,28 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct AwsTestEnv {
     /// The folder that holds both files.
     pub dir: PathBuf,
+    credentials: Mutex<String>,
+}
+
+impl AwsTestEnv {
+    /// Adds a profile with these keys to the shared credentials file (replaced whole, by a
+    /// rename, so that clients reading it meanwhile see the old or the new file).
+    pub fn add_profile(&self, name: &str, access_key_id: &str, secret_access_key: &str) {
+        let mut text = self.credentials.lock().unwrap_or_else(|e| e.into_inner());
+        text.push_str(&format!(
+            "\n[{name}]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret_access_key}\n"
+        ));
+        let path = self.dir.join("credentials");
+        let tmp = self.dir.join(format!("credentials.{name}.tmp"));
+        fs::write(&tmp, text.as_bytes()).expect("write the test AWS credentials");
+        fs::rename(&tmp, &path).expect("replace the test AWS credentials");
+        let config = self.dir.join("config");
+        let mut config_text = fs::read_to_string(&config).unwrap_or_default();
+        config_text.push_str(&format!("\n[profile {name}]\nregion = us-east-1\n"));
+        let tmp = self.dir.join(format!("config.{name}.tmp"));
+        fs::write(&tmp, config_text).expect("write the test AWS config");
+        fs::rename(&tmp, &config).expect("replace the test AWS config");
+    }
 }
 
 /// Sets the AWS environment of this test process once (see [`AwsTestEnv`]), before any client is
@@ -45,13 +67,11 @@ pub fn aws_test_env() -> &'static AwsTestEnv {
              [profile nocreds]\nregion = us-east-1\n",
         )
         .expect("write the test AWS config");
-        fs::write(
-            &credentials,
+        let credentials_text =
             "[default]\naws_access_key_id = test\naws_secret_access_key = test\n\n\
              [wrong]\naws_access_key_id = AKIANOSUCHKEY0000000\n\
-             aws_secret_access_key = wrongwrongwrongwrongwrongwrongwrongwrong\n",
-        )
-        .expect("write the test AWS credentials");
+             aws_secret_access_key = wrongwrongwrongwrongwrongwrongwrongwrong\n";
+        fs::write(&credentials, credentials_text).expect("write the test AWS credentials");
         for name in [
             "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",
@@ -72,7 +92,10 @@ pub fn aws_test_env() -> &'static AwsTestEnv {
         std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", &credentials);
         std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
         std::env::set_var("AWS_REGION", "us-east-1");
-        AwsTestEnv { dir }
+        AwsTestEnv {
+            dir,
+            credentials: Mutex::new(credentials_text.to_owned()),
+        }
     })
 }
 

@@ -284,6 +284,9 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        // A small send buffer keeps the bytes counted close to the bytes the client read: on
+        // loopback the kernel would otherwise take megabytes a client never reads.
+        let _ = socket2::SockRef::from(&stream).set_send_buffer_size(32 * 1024);
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
             let _ = serve(stream, shared).await;
@@ -420,7 +423,7 @@ enum Relayed {
 
 struct Relay<'a> {
     faults: &'a BodyFaults,
-    sent: u64,
+    sent: &'a mut u64,
 }
 
 impl Relay<'_> {
@@ -435,7 +438,7 @@ impl Relay<'_> {
         while left > 0 {
             let mut want = left.min(buf.len() as u64) as usize;
             if let Some(reset) = self.faults.reset_at {
-                want = want.min(reset.saturating_sub(self.sent) as usize);
+                want = want.min(reset.saturating_sub(*self.sent) as usize);
                 if want == 0 {
                     return Ok(false);
                 }
@@ -448,12 +451,12 @@ impl Relay<'_> {
                 ));
             }
             if let Some(flip) = self.faults.flip_at {
-                if flip >= self.sent && flip < self.sent + got as u64 {
-                    buf[(flip - self.sent) as usize] ^= 0xFF;
+                if flip >= *self.sent && flip < *self.sent + got as u64 {
+                    buf[(flip - *self.sent) as usize] ^= 0xFF;
                 }
             }
             to.write_all(&buf[..got]).await?;
-            self.sent += got as u64;
+            *self.sent += got as u64;
             left -= got as u64;
         }
         Ok(true)
@@ -467,7 +470,7 @@ impl Relay<'_> {
         let mut line = Vec::new();
         from.read_until(b'\n', &mut line).await?;
         to.write_all(&line).await?;
-        self.sent += line.len() as u64;
+        *self.sent += line.len() as u64;
         Ok(line)
     }
 }
@@ -477,17 +480,18 @@ async fn relay_body<R, W>(
     to: &mut W,
     framing: Framing,
     faults: &BodyFaults,
+    sent: &mut u64,
 ) -> io::Result<Relayed>
 where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let mut relay = Relay { faults, sent: 0 };
+    let mut relay = Relay { faults, sent };
     match framing {
         Framing::None => {}
         Framing::Length(n) => {
             if !relay.copy(from, to, n).await? {
-                return Ok(Relayed::Reset(relay.sent));
+                return Ok(Relayed::Reset(*relay.sent));
             }
         }
         Framing::UntilClose => {
@@ -498,7 +502,7 @@ where
                     Err(e)
                 }
             })? {
-                return Ok(Relayed::Reset(relay.sent));
+                return Ok(Relayed::Reset(*relay.sent));
             }
         }
         Framing::Chunked => loop {
@@ -524,13 +528,13 @@ where
                 break;
             }
             if !relay.copy(from, to, size).await? {
-                return Ok(Relayed::Reset(relay.sent));
+                return Ok(Relayed::Reset(*relay.sent));
             }
             relay.copy_line(from, to).await?;
         },
     }
     to.flush().await?;
-    Ok(Relayed::Done(relay.sent))
+    Ok(Relayed::Done(*relay.sent))
 }
 
 /// Serves one client connection until either side closes it.
@@ -553,6 +557,7 @@ async fn serve(client: TcpStream, shared: Arc<Shared>) -> io::Result<()> {
             &mut body,
             request.framing(),
             &BodyFaults::default(),
+            &mut 0,
         )
         .await?;
         let fault = shared.take_fault(&request);
@@ -662,7 +667,19 @@ async fn serve(client: TcpStream, shared: Arc<Shared>) -> io::Result<()> {
         let Some((up_read, _)) = upstream.as_mut() else {
             return Ok(());
         };
-        match relay_body(up_read, &mut client_write, framing, &faults).await? {
+        let mut sent = 0;
+        let relayed = relay_body(up_read, &mut client_write, framing, &faults, &mut sent).await;
+        let relayed = match relayed {
+            Ok(r) => r,
+            Err(e) => {
+                // The client went away mid-body (ffprobe closes once it has what it needs):
+                // what was sent until then is what the network carried.
+                record.body_bytes = sent;
+                shared.record(record);
+                return Err(e);
+            }
+        };
+        match relayed {
             Relayed::Done(n) => {
                 record.body_bytes = n;
                 shared.record(record);
