@@ -1,16 +1,18 @@
 //! Listing a bucket or prefix fast and without losing progress.
 //!
-//! 1. *Discovery*: the prefix is listed with delimiter `/`; its objects are delivered, its common
-//!    prefixes become tasks. While there are fewer of them than the concurrency, discovery goes
-//!    one level deeper (up to [`ListOptions::fan_out_depth`]).
-//! 2. *Fan-out*: every remaining prefix is listed flat (no delimiter), up to
-//!    [`ListOptions::concurrency`] at once.
+//! Every prefix starts as one flat listing (no delimiter). When its first page is truncated, the
+//! prefix is large: if discovery may go deeper ([`ListOptions::fan_out_depth`]) and fewer tasks
+//! than [`ListOptions::concurrency`] are under way, it is listed once more with delimiter `/` to
+//! find its sub-prefixes, and each sub-prefix becomes a task of its own that starts after the last
+//! key already listed (`StartAfter`); sub-prefixes wholly before that key are skipped, and objects
+//! directly under the prefix are kept only when after it. Otherwise the flat listing goes on.
+//! A small prefix thus costs one request, and a large one fans out into parallel listings.
 //!
 //! Common prefixes partition the keys under a prefix exactly, so the parts list every key once.
-//! Each task pages through its prefix with continuation tokens; a page that fails transiently
-//! (reset, timeout, 5xx, SlowDown) is asked for again with the same token, and a page's entries
-//! are delivered only once it arrived whole: no duplicates, no gaps. Throttling halves the
-//! number of requests in flight; success raises it again (`retry.rs`).
+//! Each task pages with continuation tokens; a page that fails transiently (reset, timeout, 5xx,
+//! SlowDown) is asked for again with the same token, and a page's entries are delivered only
+//! once it arrived whole: no duplicates, no gaps. Throttling halves the number of requests in
+//! flight; success raises it again (`retry.rs`).
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -34,8 +36,8 @@ pub struct ListOptions {
     pub prefix: String,
     /// Requests in flight at most (adaptive: throttling lowers it for a while).
     pub concurrency: usize,
-    /// How many levels of `/`-delimited prefixes discovery may descend; 0 lists flat, in one
-    /// sequence of pages.
+    /// How many levels of `/`-delimited prefixes may become tasks of their own; 0 lists flat,
+    /// in one sequence of pages.
     pub fan_out_depth: usize,
     /// Keys per page (`MaxKeys`, at most 1,000, S3's default); each page is delivered as one
     /// batch.
@@ -53,7 +55,7 @@ impl Default for ListOptions {
         ListOptions {
             prefix: String::new(),
             concurrency: 16,
-            fan_out_depth: 2,
+            fan_out_depth: 3,
             page_size: 1000,
             versions: false,
             restore_status: false,
@@ -95,13 +97,17 @@ struct Page {
     objects: Vec<ObjectEntry>,
     prefixes: Vec<String>,
     next: Option<Cursor>,
+    /// The last key of the page as listed (before any filtering).
+    last_key: Option<String>,
 }
 
 #[derive(Debug)]
 struct Task {
     prefix: String,
-    /// `Some(depth)` lists with the delimiter; `None` lists flat.
-    discover: Option<usize>,
+    /// List only keys after this one (they were listed by the parent task).
+    start_after: Option<String>,
+    /// Levels of prefixes above this task's.
+    depth: usize,
 }
 
 struct Shared {
@@ -110,6 +116,8 @@ struct Shared {
     limiter: Limiter,
     counters: Counters,
     objects: std::sync::atomic::AtomicU64,
+    /// Tasks queued or running.
+    tasks: std::sync::atomic::AtomicUsize,
     sink: mpsc::Sender<Vec<ObjectEntry>>,
 }
 
@@ -135,11 +143,13 @@ impl Bucket {
             limiter: Limiter::new(concurrency),
             counters: Counters::default(),
             objects: Default::default(),
+            tasks: std::sync::atomic::AtomicUsize::new(1),
             sink,
         });
         let mut pending = VecDeque::from([Task {
             prefix: options.prefix.clone(),
-            discover: (options.fan_out_depth > 0).then_some(0),
+            start_after: None,
+            depth: 0,
         }]);
         let mut prefixes = 0u64;
         let mut running = JoinSet::new();
@@ -153,7 +163,11 @@ impl Bucket {
             }
             match running.join_next().await {
                 None => break,
-                Some(Ok(Ok(children))) => pending.extend(children),
+                Some(Ok(Ok(children))) => {
+                    shared.tasks.fetch_add(children.len(), Ordering::Relaxed);
+                    shared.tasks.fetch_sub(1, Ordering::Relaxed);
+                    pending.extend(children);
+                }
                 Some(Ok(Err(e))) => {
                     running.abort_all();
                     return Err(e);
@@ -202,11 +216,12 @@ impl Bucket {
         options: &ListOptions,
         prefix: &str,
         delimiter: bool,
+        start_after: Option<&str>,
         cursor: &Cursor,
     ) -> Result<Page> {
         if options.versions {
             return self
-                .fetch_versions_page(options, prefix, delimiter, cursor)
+                .fetch_versions_page(options, prefix, delimiter, start_after, cursor)
                 .await;
         }
         let mut request = self
@@ -218,8 +233,9 @@ impl Bucket {
         if delimiter {
             request = request.delimiter("/");
         }
-        if let Cursor::Token(token) = cursor {
-            request = request.continuation_token(token);
+        match cursor {
+            Cursor::Token(token) => request = request.continuation_token(token),
+            _ => request = request.set_start_after(start_after.map(str::to_owned)),
         }
         if options.restore_status {
             request = request.optional_object_attributes(OptionalObjectAttributes::RestoreStatus);
@@ -276,6 +292,11 @@ impl Bucket {
             objects,
             prefixes,
             next,
+            last_key: out
+                .contents()
+                .last()
+                .and_then(|o| o.key())
+                .map(str::to_owned),
         })
     }
 
@@ -284,6 +305,7 @@ impl Bucket {
         options: &ListOptions,
         prefix: &str,
         delimiter: bool,
+        start_after: Option<&str>,
         cursor: &Cursor,
     ) -> Result<Page> {
         let mut request = self
@@ -295,10 +317,15 @@ impl Bucket {
         if delimiter {
             request = request.delimiter("/");
         }
-        if let Cursor::Versions { key, version } = cursor {
-            request = request
-                .set_key_marker(key.clone())
-                .set_version_id_marker(version.clone());
+        match cursor {
+            Cursor::Versions { key, version } => {
+                request = request
+                    .set_key_marker(key.clone())
+                    .set_version_id_marker(version.clone())
+            }
+            // Only the current version of a key matters, and it is listed first: keys after
+            // the last one listed are what is left.
+            _ => request = request.set_key_marker(start_after.map(str::to_owned)),
         }
         let out = request
             .send()
@@ -348,11 +375,16 @@ impl Bucket {
             objects,
             prefixes,
             next,
+            last_key: out
+                .versions()
+                .last()
+                .and_then(|v| v.key())
+                .map(str::to_owned),
         })
     }
 }
 
-/// Lists one prefix page by page; returns the tasks of the prefixes it discovered.
+/// Lists one prefix page by page; returns the tasks of the sub-prefixes it handed on.
 async fn run_task(shared: Arc<Shared>, task: Task) -> Result<Vec<Task>> {
     let Shared {
         bucket,
@@ -362,39 +394,71 @@ async fn run_task(shared: Arc<Shared>, task: Task) -> Result<Vec<Task>> {
         ..
     } = &*shared;
     let mut cursor = Cursor::Start;
-    let mut found = Vec::new();
+    let mut start_after = task.start_after.clone();
+    // Set once the task switched to discovery: the last key listed flat before.
+    let mut listed_up_to: Option<String> = None;
+    let mut children = Vec::new();
+    let mut first = true;
     loop {
+        let discovering = listed_up_to.is_some();
         // On a transient failure the same cursor is asked for again: the listing resumes from
         // the last continuation token that was answered whole.
         let page = retry(&bucket.retry, Some(limiter), counters, || {
-            bucket.fetch_page(options, &task.prefix, task.discover.is_some(), &cursor)
+            bucket.fetch_page(
+                options,
+                &task.prefix,
+                discovering,
+                start_after.as_deref(),
+                &cursor,
+            )
         })
         .await?;
-        found.extend(page.prefixes);
-        if !page.objects.is_empty() {
+        let mut objects = page.objects;
+        if let Some(done) = &listed_up_to {
+            // Objects directly under the prefix up to `done` were on the flat page.
+            objects.retain(|o| o.key.as_str() > done.as_str());
+            children.extend(
+                page.prefixes
+                    .into_iter()
+                    // A sub-prefix wholly before `done` was listed flat already.
+                    .filter(|p| p.as_str() > done.as_str() || done.starts_with(p.as_str())),
+            );
+        }
+        if !objects.is_empty() {
             shared
                 .objects
-                .fetch_add(page.objects.len() as u64, Ordering::Relaxed);
+                .fetch_add(objects.len() as u64, Ordering::Relaxed);
             shared
                 .sink
-                .send(page.objects)
+                .send(objects)
                 .await
                 .map_err(|_| Error::Cancelled {
                     bucket: bucket.name().to_owned(),
                 })?;
         }
-        match page.next {
-            Some(next) => cursor = next,
-            None => break,
+        let Some(next) = page.next else {
+            break;
+        };
+        let fan_out = first
+            && task.depth < options.fan_out_depth
+            && shared.tasks.load(Ordering::Relaxed) < options.concurrency;
+        match (fan_out, page.last_key) {
+            (true, Some(last)) => {
+                // A large prefix: find its sub-prefixes and list them in parallel.
+                listed_up_to = Some(last);
+                start_after = None;
+                cursor = Cursor::Start;
+            }
+            _ => cursor = next,
         }
+        first = false;
     }
-    let depth = task.discover.unwrap_or(0);
-    let deeper = depth + 1 < options.fan_out_depth && found.len() < options.concurrency;
-    Ok(found
+    Ok(children
         .into_iter()
         .map(|prefix| Task {
             prefix,
-            discover: deeper.then_some(depth + 1),
+            start_after: listed_up_to.clone(),
+            depth: task.depth + 1,
         })
         .collect())
 }

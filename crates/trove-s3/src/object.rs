@@ -230,7 +230,7 @@ pub struct ObjectHead {
     pub checksum_type: Option<String>,
     /// The raw `x-amz-restore` header.
     pub restore_header: Option<String>,
-    /// [`RestoreObject`](Self::restore_header) parsed.
+    /// [`Self::restore_header`] parsed.
     pub restore: Option<RestoreState>,
     /// The number of parts of a multipart upload, when S3 says.
     pub parts_count: Option<u32>,

@@ -25,8 +25,10 @@ async fn five_thousand_objects_across_all_classes_list_with_class_size_etag_and_
     assert_eq!(entries.len(), 5000, "{stats:?}");
     assert_eq!(stats.objects, 5000);
     assert_eq!(stats.retries, 0);
-    // Discovery found the 8 project prefixes and went one level deeper into each.
-    assert!(stats.prefixes > 8, "{stats:?}");
+    // One flat page (all of project-0 and part of project-1), one listing with the delimiter,
+    // then project-1 (after the last key seen) to project-7 in parallel, one page each.
+    assert_eq!(stats.prefixes, 8, "{stats:?}");
+    assert_eq!(stats.requests, 9, "{stats:?}");
     let by_key: HashMap<&str, _> = entries.iter().map(|e| (e.key.as_str(), e)).collect();
     assert_eq!(by_key.len(), 5000, "no key twice");
     let mut per_class = HashMap::new();
