@@ -110,3 +110,30 @@ print(key["AccessKeyId"], key["SecretAccessKey"])
         "{err:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_endpoint_is_a_network_error_after_retries() {
+    aws_test_env();
+    // A port nobody listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let bucket = Bucket::new(&config(&format!("http://127.0.0.1:{port}")), "offline")
+        .await
+        .expect("client")
+        .with_retry_policy(trove_s3::RetryPolicy {
+            max_attempts: 2,
+            ..Default::default()
+        });
+    let err = bucket
+        .list_all(&ListOptions::default())
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, Error::Network { .. }), "{err:?}");
+    assert!(err.is_transient());
+    assert!(
+        err.to_string().starts_with("network error talking to s3://offline: "),
+        "{err}"
+    );
+}
