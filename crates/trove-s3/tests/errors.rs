@@ -133,7 +133,8 @@ async fn an_unreachable_endpoint_is_a_network_error_after_retries() {
     assert!(matches!(err, Error::Network { .. }), "{err:?}");
     assert!(err.is_transient());
     assert!(
-        err.to_string().starts_with("network error talking to s3://offline: "),
+        err.to_string()
+            .starts_with("network error talking to s3://offline: "),
         "{err}"
     );
 }

@@ -43,12 +43,19 @@ async fn slow_down_is_retried_with_backoff_and_lowers_concurrency() {
     assert_eq!(stats.throttled, 6, "{stats:?}");
     assert!(stats.retries >= 6, "{stats:?}");
     assert!(stats.lowest_concurrency < 8, "{stats:?}");
+    // A throttled HEAD has no body, hence no code: its status is enough to retry it.
+    proxy.slow_down(2, Match::any().method("HEAD"));
+    let head = bucket
+        .head(&entries[0].key)
+        .await
+        .expect("head despite 503s");
+    assert_eq!(head.size, entries[0].size);
     let throttled = proxy
         .requests()
         .iter()
         .filter(|r| r.fault == Some("slow-down"))
         .count();
-    assert_eq!(throttled, 6);
+    assert_eq!(throttled, 8);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
