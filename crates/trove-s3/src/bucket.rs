@@ -23,18 +23,25 @@ use crate::{Error, Result};
 
 /// How to reach a bucket: the settings of an S3 source, as `trove source add s3://…` takes them.
 /// Nothing secret: credentials are looked up by the default chain each time a client is built.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// It serializes (as a source's `config` JSON, say) with absent fields left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct S3Config {
     /// A profile of the shared config files (`--profile`). When set, credentials come from that
     /// profile only (as with the AWS CLI); otherwise from the whole default chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
     /// The region (`--region`); otherwise the chain's (`AWS_REGION`, the profile), else
     /// `us-east-1`. A wrong one is corrected by [`Bucket::open`] when S3 names the right one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// An S3-compatible endpoint (`--endpoint-url`: MinIO, R2, Wasabi, B2, moto).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
     /// Path-style addressing (`--path-style`: `https://host/bucket/key`), which most
     /// S3-compatible stores need.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub path_style: bool,
 }
 
@@ -123,6 +130,7 @@ impl Bucket {
         }
     }
 
+    /// One `ListObjectsV2` of at most one key: the request a scan needs first.
     async fn check(&self, prefix: &str) -> Result<()> {
         let counters = Counters::default();
         retry(&self.retry, None, &counters, || async {
@@ -155,7 +163,8 @@ impl Bucket {
         self
     }
 
-    /// The SDK client, for operations this crate does not wrap yet.
+    /// The SDK client, for operations this crate does not wrap yet. Its own retries are off:
+    /// callers retry (or add a wrapper here, which is better).
     pub fn client(&self) -> &aws_sdk_s3::Client {
         &self.client
     }
@@ -274,5 +283,33 @@ impl Bucket {
             .await
             .map_err(|e| classify(e, self.target(Some(key))))?;
         Ok(request.uri().to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_serializes_without_absent_fields_and_without_secrets() {
+        let config = S3Config {
+            profile: Some("archive".into()),
+            endpoint_url: Some("https://minio.example:9000".into()),
+            path_style: true,
+            ..S3Config::default()
+        };
+        let json = serde_json::to_string(&config).expect("json");
+        assert_eq!(
+            json,
+            r#"{"profile":"archive","endpoint_url":"https://minio.example:9000","path_style":true}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<S3Config>(&json).expect("back"),
+            config
+        );
+        assert_eq!(
+            serde_json::from_str::<S3Config>("{}").expect("empty"),
+            S3Config::default()
+        );
     }
 }
