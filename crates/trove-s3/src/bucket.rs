@@ -265,6 +265,19 @@ impl Bucket {
             .collect())
     }
 
+    /// A presigned GET URL for reading (probing) the object `head` describes — refused, without
+    /// any request, with [`Error::InvalidObjectState`] when the HEAD says it is archived and not
+    /// restored. This is how probes never provoke `InvalidObjectState` answers.
+    pub async fn presign_readable(&self, head: &ObjectHead, ttl: Duration) -> Result<String> {
+        if head.is_archived() {
+            return Err(Error::InvalidObjectState {
+                bucket: self.name().to_owned(),
+                key: head.key.clone(),
+            });
+        }
+        self.presign_get(&head.key, ttl).await
+    }
+
     /// A presigned GET URL of `key`, valid for `ttl` (at most 7 days), for readers that speak
     /// HTTP themselves, such as ffprobe with range requests. Signing happens locally: nothing is
     /// sent. Check [`ObjectHead::is_archived`] (or `ObjectEntry::is_archived`) first: a GET of an

@@ -9,7 +9,8 @@
 //!   token, throttling lowers the concurrency ([`ListStats`] tells what it cost).
 //! - [`Bucket::read_inventory`] does the same from an S3 Inventory report (CSV.gz).
 //! - Per-object work: [`Bucket::head`] (user metadata, checksums, restore state),
-//!   [`Bucket::tagging`], [`Bucket::presign_get`] (for ffprobe's range requests).
+//!   [`Bucket::tagging`], [`Bucket::presign_readable`] (for ffprobe's range requests; refuses
+//!   archived objects).
 //! - [`Error`] classifies failures (no credentials, access denied, no such bucket, wrong region,
 //!   SlowDown, network) into messages that name the bucket and key.
 //!

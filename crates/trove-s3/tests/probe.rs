@@ -61,7 +61,7 @@ async fn ffprobe_through_a_presigned_url_reads_only_ranges() {
     let head = bucket.head("clips/clip one.mp4").await.expect("head");
     assert!(!head.is_archived());
     let url = bucket
-        .presign_get("clips/clip one.mp4", Duration::from_secs(600))
+        .presign_readable(&head, Duration::from_secs(600))
         .await
         .expect("presign");
 
@@ -88,6 +88,36 @@ async fn ffprobe_through_a_presigned_url_reads_only_ranges() {
     assert_eq!(json["format"]["size"], size.to_string());
 
     // Only GETs read bytes (the HEAD above may be recorded late).
+    // An archived object is never read: no URL, no request.
+    direct
+        .client()
+        .put_object()
+        .bucket("media")
+        .key("clips/archived.mp4")
+        .storage_class(aws_sdk_s3::types::StorageClass::DeepArchive)
+        .body(ByteStream::from_static(b"not read"))
+        .send()
+        .await
+        .expect("put archived");
+    let archived = bucket.head("clips/archived.mp4").await.expect("head");
+    let gets = || {
+        proxy
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET")
+            .count()
+    };
+    let before = gets();
+    let err = bucket
+        .presign_readable(&archived, Duration::from_secs(600))
+        .await
+        .expect_err("archived");
+    assert_eq!(
+        err.to_string(),
+        "s3://media/clips/archived.mp4 is archived and must be restored before it can be read"
+    );
+    assert_eq!(gets(), before);
+
     let requests: Vec<_> = proxy
         .requests()
         .into_iter()
