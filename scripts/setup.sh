@@ -16,7 +16,8 @@ packages=(
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   ffmpeg libimage-exiftool-perl
   fd-find
-  e2fsprogs util-linux
+  e2fsprogs util-linux  # volume tests: loop-mounted ext4 images, blkid
+  python3-venv rclone   # S3: venv for moto_server (tests), rclone (bench peer)
 )
 if [[ $want_bench -eq 1 ]]; then
   packages+=(hyperfine time)
@@ -42,3 +43,5 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt || true
+
+bash "$(dirname "${BASH_SOURCE[0]}")/setup-moto.sh"   # S3 (issue 6): moto_server for the S3 tests

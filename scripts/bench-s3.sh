@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# S3 benchmark (issue 6), called by scripts/bench.sh: Trove's listing of a 5,000-object bucket
+# on moto_server against `rclone lsjson -R --fast-list --no-modtime --no-mimetype` of the same
+# bucket on the same server, in the same run; and a 1,000,000-line S3 Inventory CSV.gz.
+# The server is started and stopped by the benchmark itself (crates/trove-s3/benches/s3.rs).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/trove-target}"
+# rclone refuses plain-http endpoints while AWS_CA_BUNDLE is set.
+unset AWS_CA_BUNDLE || true
+
+bash scripts/setup-moto.sh
+if ! command -v rclone >/dev/null; then
+  echo "bench-s3: rclone is missing: run scripts/setup.sh --bench (or apt-get install rclone)" >&2
+  exit 1
+fi
+echo "bench-s3: rclone $(rclone version 2>/dev/null | head -1 | awk '{print $2}')" >&2
+cargo bench -q -p trove-s3 --bench s3
