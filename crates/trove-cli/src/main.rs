@@ -208,7 +208,8 @@ enum MetaCommand {
         /// xmp, csv or json.
         #[arg(long, value_enum)]
         format: Format,
-        /// A folder for XMP sidecars, or the file for CSV/JSON (default: stdout).
+        /// XMP: a folder for a sidecar tree mirroring each source's layout (default: next to each
+        /// media file); CSV/JSON: the file (default: stdout).
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
@@ -668,6 +669,17 @@ async fn meta(library: &Library, command: MetaCommand) -> Result<ExitCode> {
                         eprintln!("wrote {file}");
                     }
                 }
+            }
+            for problem in &report.problems {
+                eprintln!("not written: asset {}: {}", problem.asset, problem.message);
+            }
+            if !report.problems.is_empty() {
+                eprintln!(
+                    "{} of {} sidecars not written (the metadata stays in the catalog)",
+                    report.problems.len(),
+                    report.assets
+                );
+                return Ok(ExitCode::FAILURE);
             }
         }
         MetaCommand::Field {

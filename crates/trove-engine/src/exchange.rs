@@ -8,10 +8,11 @@
 use crate::meta::Assignment;
 use crate::{Error, Library, Result};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use trove_core::{field, is_custom_key, AssetId, AssetView};
+use trove_catalog::SourceRow;
+use trove_core::{field, is_custom_key, AssetId, AssetView, SourceId};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,18 @@ pub struct ExportReport {
     pub assets: u64,
     /// Files written (XMP sidecars, or the one CSV/JSON file).
     pub files: Vec<String>,
+    /// Sidecars that could not be written (a read-only folder, a foreign sidecar in the way),
+    /// each naming its asset and file; the other assets are exported regardless.
+    pub problems: Vec<ExportProblem>,
+}
+
+/// A sidecar an export could not write.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportProblem {
+    /// The asset.
+    pub asset: AssetId,
+    /// What went wrong, naming the file.
+    pub message: String,
 }
 
 /// One change an import makes (or would make, in a dry run).
@@ -99,8 +112,10 @@ impl Library {
     }
 
     /// Exports the metadata of `assets` in `format`. XMP goes next to each media file (never
-    /// over an existing sidecar) or into the folder `out`; CSV and JSON go to the file `out`, or
-    /// are returned as text when `out` is `None`.
+    /// over a sidecar Trove did not write) or, with `out`, into a sidecar tree under that folder
+    /// that mirrors each source's layout (`OUT/<source folder name>/<path>.xmp`), for media on
+    /// read-only drives; CSV and JSON go to the file `out`, or are returned as text when `out`
+    /// is `None`.
     pub async fn meta_export(
         &self,
         assets: &[OsString],
@@ -111,6 +126,7 @@ impl Library {
         let mut report = ExportReport {
             assets: views.len() as u64,
             files: Vec::new(),
+            problems: Vec::new(),
         };
         let text = match format {
             ExportFormat::Json => serde_json::to_string_pretty(&views)
@@ -142,11 +158,20 @@ impl Library {
                 String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))?
             }
             ExportFormat::Xmp => {
+                let trees = tree_names(&self.catalog.sources().await?);
                 for view in &views {
-                    let target = xmp_target(view, out)?;
-                    let packet = trove_media::write_xmp(&view.metadata);
-                    write_new(&target, packet.as_bytes(), out.is_some())?;
-                    report.files.push(target.to_string_lossy().into_owned());
+                    let written = xmp_target(view, out, &trees).and_then(|target| {
+                        let packet = trove_media::write_xmp(&view.metadata);
+                        write_new(&target, packet.as_bytes(), out.is_some())?;
+                        Ok(target)
+                    });
+                    match written {
+                        Ok(target) => report.files.push(target.to_string_lossy().into_owned()),
+                        Err(e) => report.problems.push(ExportProblem {
+                            asset: view.id,
+                            message: e.to_string(),
+                        }),
+                    }
                 }
                 return Ok((report, None));
             }
@@ -290,12 +315,38 @@ impl Library {
 /// Where the XMP sidecar of `view` goes: `clip.xmp` (the XMP spec's name, Adobe's) next to the
 /// media file, or `clip.mov.xmp` when another file shares the base name; `DIR/clip.mov.xmp` with
 /// `--out DIR`.
-fn xmp_target(view: &AssetView, out: Option<&Path>) -> Result<PathBuf> {
-    let media = view
+/// The folder of each local source in a sidecar tree: its root's name, with the source id
+/// added when two sources share a name.
+fn tree_names(sources: &[SourceRow]) -> HashMap<SourceId, (PathBuf, PathBuf)> {
+    let mut names = HashMap::new();
+    let mut taken = HashSet::new();
+    for source in sources {
+        let Some(root) = &source.root else { continue };
+        let base = root
+            .file_name()
+            .map_or_else(|| PathBuf::from("root"), PathBuf::from);
+        let name = if taken.insert(base.clone()) {
+            base
+        } else {
+            let mut unique = base.into_os_string();
+            unique.push(format!("-{}", source.id.0));
+            PathBuf::from(unique)
+        };
+        names.insert(source.id, (root.clone(), name));
+    }
+    names
+}
+
+fn xmp_target(
+    view: &AssetView,
+    out: Option<&Path>,
+    trees: &HashMap<SourceId, (PathBuf, PathBuf)>,
+) -> Result<PathBuf> {
+    let (source, media) = view
         .locations
         .iter()
-        .find(|l| l.role == "media" && l.path.is_some())
-        .and_then(|l| trove_core::parse_file_uri(&l.uri))
+        .filter(|l| l.role == "media" && l.path.is_some())
+        .find_map(|l| Some((l.source_id, trove_core::parse_file_uri(&l.uri)?)))
         .ok_or_else(|| {
             Error::InvalidInput(format!(
                 "asset {} has no local file to name its sidecar",
@@ -305,7 +356,14 @@ fn xmp_target(view: &AssetView, out: Option<&Path>) -> Result<PathBuf> {
     let mut long = media.file_name().map(|n| n.to_owned()).unwrap_or_default();
     long.push(".xmp");
     if let Some(dir) = out {
-        return Ok(dir.join(long));
+        let (root, name) = trees
+            .get(&source)
+            .ok_or_else(|| Error::NotFound(format!("the source of asset {}", view.id)))?;
+        let rel = media
+            .parent()
+            .and_then(|p| p.strip_prefix(root).ok())
+            .unwrap_or(Path::new(""));
+        return Ok(dir.join(name).join(rel).join(long));
     }
     let short = media.with_extension("xmp");
     let stem = media.file_stem().map(|s| s.to_owned()).unwrap_or_default();

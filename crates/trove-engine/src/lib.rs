@@ -17,7 +17,9 @@ mod watch;
 
 pub use collections::CollectionChange;
 pub use error::{Error, Result};
-pub use exchange::{ExportFormat, ExportReport, ImportChange, ImportProblem, ImportReport};
+pub use exchange::{
+    ExportFormat, ExportProblem, ExportReport, ImportChange, ImportProblem, ImportReport,
+};
 pub use jobs::{JobEvent, JobOptions, JobRunSummary};
 pub use library::{library_dir, Library, LIBRARY_ENV};
 pub use meta::{Assignment, MetaSetReport};

@@ -135,11 +135,17 @@ async fn edits_exported_as_xmp_read_back_by_exiftool_and_csv_round_trips() {
         .await
         .expect("re-export");
     std::fs::write(&sidecar, b"<x:xmpmeta xmlns:x='adobe:ns:meta/'/>").expect("foreign sidecar");
-    assert!(f
+    let (refused, _) = f
         .library
         .meta_export(&assets, ExportFormat::Xmp, None)
         .await
-        .is_err());
+        .expect("export reports per asset");
+    assert!(refused.files.is_empty());
+    assert!(
+        refused.problems[0].message.contains("does not overwrite"),
+        "{:?}",
+        refused.problems
+    );
 
     // CSV: export, import unchanged = no change; edit a cell, import, undo.
     let csv_path = f.media.with_file_name("meta.csv");

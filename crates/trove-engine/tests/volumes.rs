@@ -265,3 +265,84 @@ impl Drop for Unmount {
         let _ = std::process::Command::new("umount").arg(&self.0).status();
     }
 }
+
+/// Media on a read-only file system: edits live in the catalog; XMP next to the media is an
+/// error the user sees; a sidecar tree elsewhere mirrors the source and exiftool reads it.
+#[tokio::test]
+async fn read_only_media_is_edited_in_the_catalog_and_exported_to_a_sidecar_tree() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let library = Library::open(&tmp.path().join("library"))
+        .await
+        .expect("library");
+    let card = tmp.path().join("card");
+    std::fs::create_dir_all(&card).expect("mkdir");
+    tool(
+        "mount",
+        &[
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=8m",
+            "none",
+            card.to_str().expect("utf-8"),
+        ],
+    );
+    let _unmount = Unmount(card.clone());
+    let clip = card.join("Day1/clip.mp4");
+    std::fs::create_dir_all(clip.parent().expect("parent")).expect("mkdir");
+    ffmpeg(
+        &clip,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=32x24:rate=5:duration=1",
+            "-c:v",
+            "mpeg4",
+        ],
+    );
+    tool(
+        "mount",
+        &["-o", "remount,ro", card.to_str().expect("utf-8")],
+    );
+    assert!(
+        std::fs::write(card.join("probe.txt"), b"x").is_err(),
+        "mounted read-only"
+    );
+    library.add_local_source(&card, false).await.expect("add");
+    scan(&library).await;
+    jobs(&library).await;
+
+    let assets = [clip.clone().into_os_string()];
+    let edit = [trove_engine::Assignment::parse("title=Harbour at dawn").expect("assignment")];
+    library
+        .meta_set(&assets, &edit, "test")
+        .await
+        .expect("edit");
+    let (next_to, _) = library
+        .meta_export(&assets, trove_engine::ExportFormat::Xmp, None)
+        .await
+        .expect("export");
+    assert!(next_to.files.is_empty());
+    assert!(
+        next_to.problems[0].message.contains("clip.xmp"),
+        "{:?}",
+        next_to.problems
+    );
+    assert_eq!(
+        library.show(clip.as_os_str()).await.expect("show").metadata["title"],
+        "Harbour at dawn",
+        "the edit is kept"
+    );
+
+    let tree = tmp.path().join("sidecars");
+    let (report, _) = library
+        .meta_export(&assets, trove_engine::ExportFormat::Xmp, Some(&tree))
+        .await
+        .expect("export to a tree");
+    let sidecar = tree.join("card/Day1/clip.mp4.xmp");
+    assert_eq!(report.files, [sidecar.to_string_lossy()]);
+    let json = tool("exiftool", &["-j", "-G1", sidecar.to_str().expect("utf-8")]);
+    let tags: serde_json::Value = serde_json::from_str(&json).expect("exiftool JSON");
+    assert_eq!(tags[0]["XMP-dc:Title"], "Harbour at dawn");
+}
