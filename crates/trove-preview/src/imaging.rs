@@ -25,6 +25,11 @@ pub(crate) fn even(value: f64) -> u32 {
     ((value.floor() as u32) & !1).max(2)
 }
 
+/// `value` rounded to the nearest even number, at least 2.
+pub(crate) fn even_round(value: f64) -> u32 {
+    (((value / 2.0).round() as u32) * 2).max(2)
+}
+
 /// `img` resized to `width`×`height` (Catmull-Rom).
 pub(crate) fn resize(img: &RgbImage, width: u32, height: u32) -> Result<RgbImage, String> {
     if img.dimensions() == (width, height) {
@@ -87,6 +92,8 @@ mod tests {
         assert_eq!(fit_width(1080, 1920, 320), (320, 569));
         assert_eq!(even(853.3), 852);
         assert_eq!(even(1.0), 2);
+        assert_eq!(even_round(89.9), 90);
+        assert_eq!(even_round(88.9), 88);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use crate::control::Control;
 use crate::error::{io, Error, Result};
-use crate::imaging::{even, fit_width, luma_variance, resize, write_jpeg};
+use crate::imaging::{even, even_round, fit_width, luma_variance, resize, write_jpeg};
 use crate::manifest::{
     FilmstripEntry, FilmstripIndex, PosterEntry, ProxyEntry, WaveformEntry, MANIFEST_VERSION,
 };
@@ -136,7 +136,7 @@ pub(crate) fn make(
             let columns = strip.columns.clamp(1, frames);
             let rows = frames.div_ceil(columns);
             let tile_w = even(f64::from(strip.tile_width));
-            let tile_h = even(
+            let tile_h = even_round(
                 f64::from(tile_w) * f64::from(v.display_height) / f64::from(v.display_width),
             );
             graph.push(format!(
