@@ -275,12 +275,11 @@ fn make(
             manifest.stats.still_decode = Some(decoded.decode);
             for &width in &settings.poster_widths {
                 let (w, h) = crate::imaging::fit_width(image.width(), image.height(), width);
-                let small = crate::imaging::resize(image, w, h).map_err(|message| {
-                    Error::Image {
+                let small =
+                    crate::imaging::resize(image, w, h).map_err(|message| Error::Image {
                         path: source.to_path_buf(),
                         message,
-                    }
-                })?;
+                    })?;
                 let file = format!("poster-{width}.jpg");
                 crate::imaging::write_jpeg(&small, &dir.join(&file))?;
                 manifest.posters.push(crate::PosterEntry {

@@ -38,8 +38,7 @@ pub(crate) fn resize(img: &RgbImage, width: u32, height: u32) -> Result<RgbImage
     let src = ImageRef::new(img.width(), img.height(), img.as_raw(), PixelType::U8x3)
         .map_err(|e| e.to_string())?;
     let mut dst = Image::new(width, height, PixelType::U8x3);
-    let options =
-        ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
     Resizer::new()
         .resize(&src, &mut dst, &options)
         .map_err(|e| e.to_string())?;
@@ -63,7 +62,9 @@ pub(crate) fn write_jpeg(img: &RgbImage, path: &Path) -> Result<()> {
 /// white or flat frame, large for a picture with detail and contrast.
 pub(crate) fn luma_variance(img: &RgbImage) -> f64 {
     let (w, h) = img.dimensions();
-    let step = ((u64::from(w) * u64::from(h) / 10_000).max(1) as f64).sqrt().max(1.0) as u32;
+    let step = ((u64::from(w) * u64::from(h) / 10_000).max(1) as f64)
+        .sqrt()
+        .max(1.0) as u32;
     let (mut n, mut sum, mut sum_sq) = (0.0_f64, 0.0_f64, 0.0_f64);
     for y in (0..h).step_by(step as usize) {
         for x in (0..w).step_by(step as usize) {

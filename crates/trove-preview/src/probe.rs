@@ -200,7 +200,10 @@ mod tests {
         assert_eq!(display_size(1920, 1080, 1.0, 270.0), (1080, 1920));
         assert_eq!(display_size(1920, 1080, 1.0, 180.0), (1920, 1080));
         // DV PAL widescreen: 720x576 at 64:45 shows as 1024x576.
-        assert_eq!(display_size(720, 576, parse_ratio(Some("64:45")), 0.0), (1024, 576));
+        assert_eq!(
+            display_size(720, 576, parse_ratio(Some("64:45")), 0.0),
+            (1024, 576)
+        );
         assert_eq!(parse_ratio(Some("0:1")), 1.0);
         assert_eq!(parse_ratio(None), 1.0);
     }

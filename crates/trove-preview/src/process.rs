@@ -391,7 +391,13 @@ impl StderrLog {
         } else {
             &self.problems
         };
-        bounded(lines.iter().map(String::as_str).collect::<Vec<_>>().join("\n"))
+        bounded(
+            lines
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
     }
 }
 
@@ -413,6 +419,59 @@ mod tests {
         assert_eq!(p.eta, Some(Duration::from_secs_f64(2.5)));
         let p = progress_of(12.0, Some(10.0), 0.0, 0.0, 90.0);
         assert_eq!((p.percent, p.fps, p.eta), (90.0, None, None));
+    }
+
+    /// Runs ffmpeg with `args` under `limits`.
+    fn supervise(args: &[&str], limits: Limits) -> (Result<()>, Duration) {
+        let mut command = FfmpegCommand::new_with_path(ffmpeg_sidecar::paths::ffmpeg_path());
+        command.hide_banner().args(args);
+        let control = Control::new();
+        let started = Instant::now();
+        let result = run_ffmpeg(FfmpegJob {
+            command,
+            source: Path::new("test-input"),
+            duration: Some(30.0),
+            limits: &limits,
+            control: &control,
+            stdout: None,
+            percent_span: 100.0,
+        });
+        (result, started.elapsed())
+    }
+
+    #[test]
+    fn a_silent_ffmpeg_is_killed_after_the_stall_limit() {
+        // ffmpeg waits for input on its stdin pipe, which nobody writes or closes.
+        let limits = Limits {
+            stall: Duration::from_millis(1500),
+            ..Limits::default()
+        };
+        let args = [
+            "-f", "s16le", "-ar", "8000", "-ac", "1", "-i", "pipe:0", "-f", "null", "-",
+        ];
+        let (result, took) = supervise(&args, limits);
+        match result {
+            Err(Error::Timeout { reason, .. }) => assert_eq!(reason, "no progress"),
+            other => panic!("expected a stall timeout, got {other:?}"),
+        }
+        assert!(took < Duration::from_secs(10), "took {took:?}");
+    }
+
+    #[test]
+    fn a_slow_ffmpeg_is_killed_at_the_overall_limit() {
+        // Real-time reading of 30 s of sound: progress advances, but too slowly.
+        let limits = Limits {
+            stall: Duration::from_secs(20),
+            floor: Duration::from_millis(1500),
+            per_media_second: 0.0,
+        };
+        let args = ["-re", "-f", "lavfi", "-i", "sine=d=30", "-f", "null", "-"];
+        let (result, took) = supervise(&args, limits);
+        match result {
+            Err(Error::Timeout { reason, .. }) => assert_eq!(reason, "time limit"),
+            other => panic!("expected a time-limit timeout, got {other:?}"),
+        }
+        assert!(took < Duration::from_secs(10), "took {took:?}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::manifest::{
 use crate::probe::{MediaInfo, VideoInfo};
 use crate::process::{run_ffmpeg, FfmpegJob};
 use crate::settings::{PreviewSettings, ProxySettings};
+use crate::still;
 use crate::waveform::{self, PeakCollector};
 use ffmpeg_sidecar::command::FfmpegCommand;
 use std::ffi::OsString;
@@ -163,7 +164,15 @@ pub(crate) fn make(
             "[0:a:0]aresample={},aformat=sample_fmts=s16:channel_layouts=mono[wave_out]",
             wave.sample_rate
         ));
-        cmd.args(["-map", "[wave_out]", "-c:a", "pcm_s16le", "-f", "s16le", "pipe:1"]);
+        cmd.args([
+            "-map",
+            "[wave_out]",
+            "-c:a",
+            "pcm_s16le",
+            "-f",
+            "s16le",
+            "pipe:1",
+        ]);
         if let Ok(mut slot) = peaks.lock() {
             *slot = Some(PeakCollector::new(wave.sample_rate));
         }
@@ -266,7 +275,9 @@ fn escape_pattern(path: &Path) -> std::path::PathBuf {
     Path::new(&escaped).join(name)
 }
 
-/// Picks the candidate with the most luma variance and writes the posters from it.
+/// Picks the candidate with the most luma variance and writes the posters from it. The
+/// candidates are compared at 1/8 of their size (DCT-scaled decode); the winner is decoded whole
+/// only when a poster narrower than it is asked, and is kept as is for the widest poster.
 fn choose_poster(
     source: &Path,
     dir: &Path,
@@ -275,39 +286,51 @@ fn choose_poster(
     duration: f64,
     settings: &PreviewSettings,
 ) -> Result<Vec<PosterEntry>> {
-    let mut best: Option<(f64, u32, image::RgbImage)> = None;
+    let mut best: Option<(f64, u32)> = None;
     for i in 1..=candidates {
-        let path = dir.join(format!("candidate-{i:02}.jpg"));
+        let path = candidate_path(dir, i);
         if !path.is_file() {
             continue;
         }
-        let img = image::open(&path)
-            .map_err(|e| Error::Image {
-                path: path.clone(),
-                message: e.to_string(),
-            })?
-            .to_rgb8();
-        let variance = luma_variance(&img);
+        let small = still::decode(&path, 1).map_err(|e| match e {
+            Error::Image { message, .. } => Error::Image { path, message },
+            other => other,
+        })?;
+        let variance = luma_variance(&small.image);
         // Ties keep the earlier frame; a later one must be clearly better.
-        if best.as_ref().is_none_or(|(v, _, _)| variance > v * 1.05 + 1.0) {
-            best = Some((variance, i, img));
+        if best.is_none_or(|(v, _)| variance > v * 1.05 + 1.0) {
+            best = Some((variance, i));
         }
-        std::fs::remove_file(&path).map_err(io(&path))?;
     }
-    let Some((_, index, frame)) = best else {
+    let Some((_, index)) = best else {
         return Err(missing(source, "poster frames"));
     };
+    let chosen = candidate_path(dir, index);
+    let frame = image::open(&chosen)
+        .map_err(|e| Error::Image {
+            path: chosen.clone(),
+            message: e.to_string(),
+        })?
+        .to_rgb8();
     let time = f64::from(index - 1) * duration / f64::from(candidates);
     let mut posters = Vec::new();
+    let mut kept = false;
     for &width in &settings.poster_widths {
         let (w, h) = fit_width(video.display_width, video.display_height, width);
         let (w, h) = (w.min(frame.width()), h.min(frame.height()));
-        let img = resize(&frame, w, h).map_err(|message| Error::Image {
-            path: source.to_path_buf(),
-            message,
-        })?;
         let file = format!("poster-{width}.jpg");
-        write_jpeg(&img, &dir.join(&file))?;
+        let target = dir.join(&file);
+        if (w, h) == frame.dimensions() && !kept {
+            // ffmpeg's own JPEG of the frame is the widest poster: no second encode.
+            std::fs::rename(&chosen, &target).map_err(io(&target))?;
+            kept = true;
+        } else {
+            let img = resize(&frame, w, h).map_err(|message| Error::Image {
+                path: source.to_path_buf(),
+                message,
+            })?;
+            write_jpeg(&img, &target)?;
+        }
         posters.push(PosterEntry {
             requested_width: width,
             width: w,
@@ -316,7 +339,18 @@ fn choose_poster(
             time: Some(time),
         });
     }
+    for i in 1..=candidates {
+        let path = candidate_path(dir, i);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&path)(e)),
+            _ => {}
+        }
+    }
     Ok(posters)
+}
+
+fn candidate_path(dir: &Path, i: u32) -> std::path::PathBuf {
+    dir.join(format!("candidate-{i:02}.jpg"))
 }
 
 fn missing(source: &Path, what: &str) -> Error {

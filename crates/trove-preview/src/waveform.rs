@@ -156,7 +156,11 @@ mod tests {
         let peaks = c.finish(5, 1000);
         assert_eq!(peaks.length, 5);
         assert_eq!(peaks.samples_per_peak, 40);
-        assert!(peaks.data.chunks(2).all(|p| p == [-63, 63]), "{:?}", peaks.data);
+        assert!(
+            peaks.data.chunks(2).all(|p| p == [-63, 63]),
+            "{:?}",
+            peaks.data
+        );
     }
 
     #[test]

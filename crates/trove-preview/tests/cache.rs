@@ -15,7 +15,11 @@ fn identical_content_keys_share_one_entry() {
     std::fs::copy(&a, &b).expect("copy");
     let (_dir, cache) = cache();
     let settings = PreviewSettings::default();
-    let first = ensure(&cache, &request("blake3:same", &a, MediaKind::Still), &settings);
+    let first = ensure(
+        &cache,
+        &request("blake3:same", &a, MediaKind::Still),
+        &settings,
+    );
     let mut second_request = request("blake3:same", &b, MediaKind::Still);
     // The copy's fingerprint is the caller's content hash here, as it would be in Trove.
     second_request.fingerprint = first_fingerprint(&first);
@@ -33,7 +37,11 @@ fn entries(cache: &PreviewCache) -> usize {
     let top = cache.root().join("entries");
     std::fs::read_dir(top)
         .expect("entries")
-        .map(|fan| std::fs::read_dir(fan.expect("fan").path()).expect("fan").count())
+        .map(|fan| {
+            std::fs::read_dir(fan.expect("fan").path())
+                .expect("fan")
+                .count()
+        })
         .sum()
 }
 
@@ -43,16 +51,31 @@ fn a_changed_source_is_remade() {
     let source = still(tmp.path(), "photo.jpg", "640x480");
     let (_dir, cache) = cache();
     let settings = PreviewSettings::default();
-    let first = ensure(&cache, &request("loc:1", &source, MediaKind::Still), &settings);
-    let again = ensure(&cache, &request("loc:1", &source, MediaKind::Still), &settings);
+    let first = ensure(
+        &cache,
+        &request("loc:1", &source, MediaKind::Still),
+        &settings,
+    );
+    let again = ensure(
+        &cache,
+        &request("loc:1", &source, MediaKind::Still),
+        &settings,
+    );
     assert!(again.from_cache);
 
     // Same key (a location), new bytes: the fingerprint changes and the entry is remade.
     still(tmp.path(), "photo.jpg", "320x200");
-    let changed = ensure(&cache, &request("loc:1", &source, MediaKind::Still), &settings);
+    let changed = ensure(
+        &cache,
+        &request("loc:1", &source, MediaKind::Still),
+        &settings,
+    );
     assert!(!changed.from_cache);
     assert_ne!(changed.manifest.fingerprint, first.manifest.fingerprint);
-    assert_eq!(decoded_size(&changed.poster(320).expect("poster")), (320, 200));
+    assert_eq!(
+        decoded_size(&changed.poster(320).expect("poster")),
+        (320, 200)
+    );
     assert_eq!(entries(&cache), 1);
 
     // Other settings remake it too.

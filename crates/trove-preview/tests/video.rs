@@ -47,7 +47,11 @@ fn a_480p_clip_gets_every_preview_and_no_upscaling() {
     let peaks: WaveformPeaks =
         serde_json::from_slice(&std::fs::read(json).expect("peaks")).expect("peaks JSON");
     // 2 s in 10 ms blocks, give or take AAC's priming and padding.
-    assert!((195..=210).contains(&peaks.length), "{} pairs", peaks.length);
+    assert!(
+        (195..=210).contains(&peaks.length),
+        "{} pairs",
+        peaks.length
+    );
     assert_eq!(peaks.data.len(), 2 * peaks.length as usize);
     // A sine at ffmpeg's default amplitude (1/8) peaks near ±16.
     let top = peaks.data.iter().copied().max().unwrap_or(0);
@@ -62,8 +66,16 @@ fn a_480p_clip_gets_every_preview_and_no_upscaling() {
         .expect("entry")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(!names.iter().any(|n| n.starts_with("candidate")), "{names:?}");
-    assert_eq!(std::fs::read_dir(cache.root().join("tmp")).expect("tmp").count(), 0);
+    assert!(
+        !names.iter().any(|n| n.starts_with("candidate")),
+        "{names:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(cache.root().join("tmp"))
+            .expect("tmp")
+            .count(),
+        0
+    );
 }
 
 #[test]
@@ -86,7 +98,10 @@ fn a_rotated_phone_clip_stays_portrait() {
     assert_eq!(p.manifest.display_size, Some((360, 640)));
     let proxy = inspect_proxy(&p.proxy().expect("proxy")).expect("proxy probe");
     assert_eq!((proxy.width, proxy.height), (360, 640));
-    assert_eq!(proxy.rotation, 0.0, "rotation applied, not left for the player");
+    assert_eq!(
+        proxy.rotation, 0.0,
+        "rotation applied, not left for the player"
+    );
     let (w, h) = decoded_size(&p.poster(320).expect("poster"));
     assert_eq!((w, h), (320, 569));
 }
@@ -98,10 +113,24 @@ fn a_1080p_clip_that_starts_black_gets_a_picture_poster_and_a_720p_proxy() {
         tmp.path(),
         "black-start.mp4",
         &[
-            "-f", "lavfi", "-i", "color=black:s=1920x1080:r=25:d=1.5",
-            "-f", "lavfi", "-i", "testsrc2=s=1920x1080:r=25:d=1.5",
-            "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0[v]", "-map", "[v]",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=black:s=1920x1080:r=25:d=1.5",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=1920x1080:r=25:d=1.5",
+            "-filter_complex",
+            "[0:v][1:v]concat=n=2:v=1:a=0[v]",
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
         ],
     );
     let (_dir, cache) = cache();
@@ -115,7 +144,10 @@ fn a_1080p_clip_that_starts_black_gets_a_picture_poster_and_a_720p_proxy() {
     let mean = luma.pixels().map(|p| f64::from(p.0[0])).sum::<f64>() / luma.len() as f64;
     assert!(mean > 40.0, "poster is nearly black (mean luma {mean:.1})");
     let time = p.manifest.posters[0].time.expect("poster time");
-    assert!(time >= 1.4, "poster taken at {time} s, inside the black part");
+    assert!(
+        time >= 1.4,
+        "poster taken at {time} s, inside the black part"
+    );
     assert_eq!(decoded_size(&p.poster(1280).expect("large")), (1280, 720));
 
     let proxy = inspect_proxy(&p.proxy().expect("proxy")).expect("proxy probe");
@@ -144,13 +176,20 @@ fn progress_reports_increasing_percent_up_to_100() {
         ..PreviewSettings::default()
     };
     cache
-        .ensure(&request("p", &source, MediaKind::Video), &settings, &control)
+        .ensure(
+            &request("p", &source, MediaKind::Video),
+            &settings,
+            &control,
+        )
         .expect("previews");
     let seen = seen.lock().expect("progress lock");
     let percents: Vec<f32> = seen.iter().map(|p| p.percent).collect();
     assert!(percents.len() >= 3, "{percents:?}");
     assert!(percents.windows(2).all(|w| w[0] <= w[1]), "{percents:?}");
-    assert!(percents.iter().any(|p| *p > 0.0 && *p < 100.0), "{percents:?}");
+    assert!(
+        percents.iter().any(|p| *p > 0.0 && *p < 100.0),
+        "{percents:?}"
+    );
     assert_eq!(percents.last(), Some(&100.0));
     assert!(seen.iter().any(|p| p.fps.is_some() && p.eta.is_some()));
 }
@@ -195,16 +234,27 @@ fn cancel_kills_ffmpeg_promptly() {
         other => panic!("expected Cancelled, got {other:?}"),
     }
     assert!(took < Duration::from_secs(20), "took {took:?}");
-    assert_eq!(ffmpeg_processes_with("cancel-me.mp4"), 0, "ffmpeg still runs");
+    assert_eq!(
+        ffmpeg_processes_with("cancel-me.mp4"),
+        0,
+        "ffmpeg still runs"
+    );
     assert!(cache.get(&req.key).expect("get").is_none(), "nothing kept");
-    assert_eq!(std::fs::read_dir(cache.root().join("tmp")).expect("tmp").count(), 0);
+    assert_eq!(
+        std::fs::read_dir(cache.root().join("tmp"))
+            .expect("tmp")
+            .count(),
+        0
+    );
 }
 
 #[test]
 fn a_corrupt_video_is_an_error_naming_the_file_with_stderr() {
     let tmp = TempDir::new().expect("temp dir");
     let source = tmp.path().join("broken.mp4");
-    let junk: Vec<u8> = (0..50_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..50_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     std::fs::write(&source, junk).expect("write");
     let (_dir, cache) = cache();
     let err = cache
