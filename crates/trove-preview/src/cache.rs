@@ -295,6 +295,12 @@ fn make(
             let timeout = settings.limits.stall.max(Duration::from_secs(10));
             let mut info = probe(source, timeout, control)?;
             if request.kind == MediaKind::Audio {
+                if !info.audio {
+                    return Err(Error::Unsupported {
+                        path: source.to_path_buf(),
+                        reason: "no audio stream".into(),
+                    });
+                }
                 info.video = None;
             }
             manifest.duration = info.duration;

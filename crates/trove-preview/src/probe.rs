@@ -32,6 +32,11 @@ pub(crate) struct VideoInfo {
     /// and a `setsar=1` scale produce).
     pub(crate) display_width: u32,
     pub(crate) display_height: u32,
+    /// The stream's own duration in seconds, when known (it may be shorter than the file's,
+    /// e.g. when the sound runs on): frames are sampled over this one.
+    pub(crate) duration: Option<f64>,
+    /// Whether the stream is interlaced (deinterlaced before scaling).
+    pub(crate) interlaced: bool,
 }
 
 #[derive(Deserialize)]
@@ -53,6 +58,7 @@ struct Stream {
     height: Option<u32>,
     sample_aspect_ratio: Option<String>,
     duration: Option<String>,
+    field_order: Option<String>,
     #[serde(default)]
     side_data_list: Vec<SideData>,
     #[serde(default)]
@@ -64,6 +70,9 @@ struct Stream {
 #[derive(Deserialize, Default)]
 struct Tags {
     rotate: Option<String>,
+    /// Matroska keeps stream durations here, as `HH:MM:SS.nnnnnnnnn`.
+    #[serde(rename = "DURATION")]
+    duration: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -142,12 +151,23 @@ fn interpret(output: Output) -> MediaInfo {
             parse_ratio(s.sample_aspect_ratio.as_deref()),
             rotation,
         );
+        let duration = number(&s.duration)
+            .or_else(|| {
+                s.tags
+                    .duration
+                    .as_deref()
+                    .and_then(crate::process::parse_time)
+            })
+            .filter(|d| d.is_finite() && *d > 0.0);
+        let interlaced = matches!(s.field_order.as_deref(), Some("tt" | "bb" | "tb" | "bt"));
         VideoInfo {
             index,
             width,
             height,
             display_width,
             display_height,
+            duration,
+            interlaced,
         }
     });
     let audio = output

@@ -75,6 +75,8 @@ pub(crate) fn make(
     let mut cmd = Outputs::default();
 
     let video = info.video;
+    // Frames are sampled over the picture's own duration when it is known.
+    let duration = video.and_then(|v| v.duration).unwrap_or(duration);
     let candidates = settings.poster_candidates.max(1);
     let wants_posters = !settings.poster_widths.is_empty();
     let mut plan = Plan::default();
@@ -89,7 +91,16 @@ pub(crate) fn make(
         if settings.filmstrip.is_some() {
             branches.push("strip");
         }
-        let input = format!("[0:v:{}]", v.index);
+        // Interlaced sources (broadcast MPEG-2, DV) are deinterlaced once, for every branch.
+        let input = if v.interlaced {
+            graph.push(format!(
+                "[0:v:{}]bwdif=mode=send_frame:deint=interlaced[progressive]",
+                v.index
+            ));
+            "[progressive]".to_owned()
+        } else {
+            format!("[0:v:{}]", v.index)
+        };
         let labels: Vec<String> = branches.iter().map(|b| format!("[{b}]")).collect();
         match labels.len() {
             0 => {}
@@ -381,6 +392,8 @@ mod tests {
             height: h,
             display_width: w,
             display_height: h,
+            duration: None,
+            interlaced: false,
         }
     }
 

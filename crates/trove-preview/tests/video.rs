@@ -313,3 +313,49 @@ fn audio_gets_a_waveform_only() {
     assert!((55..=70).contains(&top), "peak {top}");
     assert_eq!(decoded_size(&png), (300, 128));
 }
+
+#[test]
+fn the_filmstrip_spans_the_picture_when_the_sound_runs_on() {
+    let tmp = TempDir::new().expect("temp dir");
+    let source = ffmpeg(
+        tmp.path(),
+        "short-picture.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x180:r=25:d=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=4",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+        ],
+    );
+    let (_dir, cache) = cache();
+    let p = ensure(
+        &cache,
+        &request("short", &source, MediaKind::Video),
+        &PreviewSettings::default(),
+    );
+    let (strip, index) = p.filmstrip().expect("filmstrip");
+    let index: FilmstripIndex =
+        serde_json::from_slice(&std::fs::read(index).expect("index")).expect("index JSON");
+    assert!(index.duration < 1.5, "sampled over {} s", index.duration);
+    // The last tile holds a picture, not the black of a tile that never came.
+    let img = image::open(strip).expect("filmstrip decodes").to_luma8();
+    let (x0, y0) = (4 * index.tile_width, 3 * index.tile_height);
+    let mut sum = 0.0;
+    for y in y0..y0 + index.tile_height {
+        for x in x0..x0 + index.tile_width {
+            sum += f64::from(img.get_pixel(x, y).0[0]);
+        }
+    }
+    let mean = sum / f64::from(index.tile_width * index.tile_height);
+    assert!(mean > 40.0, "last tile is black (mean luma {mean:.1})");
+}
