@@ -162,7 +162,7 @@ pub(crate) type StdoutSink<'a> = Box<dyn FnMut(&[u8]) + Send + 'a>;
 
 /// One supervised ffmpeg run.
 pub(crate) struct FfmpegJob<'a> {
-    /// The command, outputs included (the supervisor adds nothing but `-nostdin`).
+    /// The command, outputs included (the supervisor adds nothing).
     pub(crate) command: FfmpegCommand,
     /// The source, for errors.
     pub(crate) source: &'a Path,
@@ -199,7 +199,6 @@ pub(crate) fn run_ffmpeg(job: FfmpegJob<'_>) -> Result<()> {
         path: source.to_path_buf(),
         source: e,
     };
-    command.arg("-nostdin");
     #[allow(clippy::disallowed_methods)] // This is the helper the lint points to.
     let mut child = command.spawn().map_err(spawn_error)?;
     let started = Instant::now();

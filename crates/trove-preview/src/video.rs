@@ -192,7 +192,12 @@ pub(crate) fn make(
         return Ok(Made::default());
     }
     let mut command = FfmpegCommand::new_with_path(ffmpeg_sidecar::paths::ffmpeg_path());
-    command.hide_banner().overwrite().input(file_url(source));
+    // `-nostdin`: ffmpeg-sidecar pipes stdin, and nothing should be read from it as keys.
+    command
+        .hide_banner()
+        .overwrite()
+        .arg("-nostdin")
+        .input(file_url(source));
     command.args([OsString::from("-filter_complex"), graph.join(";").into()]);
     command.args(cmd.0);
 

@@ -359,3 +359,36 @@ fn the_filmstrip_spans_the_picture_when_the_sound_runs_on() {
     let mean = sum / f64::from(index.tile_width * index.tile_height);
     assert!(mean > 40.0, "last tile is black (mean luma {mean:.1})");
 }
+
+#[test]
+fn an_ffmpeg_failure_keeps_its_stderr() {
+    let tmp = TempDir::new().expect("temp dir");
+    let source = clip(tmp.path(), "fine.mp4", "320x240", 1);
+    let (_dir, cache) = cache();
+    let settings = PreviewSettings {
+        proxy: Some(ProxySettings {
+            preset: "no-such-preset".into(),
+            ..ProxySettings::default()
+        }),
+        ..PreviewSettings::default()
+    };
+    let err = cache
+        .ensure(
+            &request("f", &source, MediaKind::Video),
+            &settings,
+            &Control::new(),
+        )
+        .expect_err("x264 refuses the preset");
+    let text = err.to_string();
+    assert!(matches!(err, Error::Tool { tool: "ffmpeg", .. }), "{err:?}");
+    assert!(
+        text.contains("fine.mp4") && text.contains("no-such-preset"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_dir(cache.root().join("tmp"))
+            .expect("tmp")
+            .count(),
+        0
+    );
+}
