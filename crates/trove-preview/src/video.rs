@@ -72,7 +72,7 @@ pub(crate) fn make(
     let duration = info.duration.unwrap_or(UNKNOWN_DURATION);
     let mut graph: Vec<String> = Vec::new();
     // The outputs' options; they follow the input and the graph on the command line.
-    let mut cmd = Outputs::default();
+    let mut outputs = Outputs::default();
 
     let video = info.video;
     // Frames are sampled over the picture's own duration when it is known.
@@ -92,7 +92,7 @@ pub(crate) fn make(
             branches.push("strip");
         }
         // Interlaced sources (broadcast MPEG-2, DV) are deinterlaced once, for every branch.
-        let input = if v.interlaced {
+        let input = if v.interlaced && !branches.is_empty() {
             graph.push(format!(
                 "[0:v:{}]bwdif=mode=send_frame:deint=interlaced[progressive]",
                 v.index
@@ -112,17 +112,17 @@ pub(crate) fn make(
             graph.push(format!(
                 "[proxy]scale={w}:{h}:flags=bicubic,setsar=1,format=yuv420p[proxy_out]"
             ));
-            cmd.args(["-map", "[proxy_out]"]);
+            outputs.args(["-map", "[proxy_out]"]);
             if info.audio {
-                cmd.args(["-map", "0:a:0"]);
-                cmd.args(["-c:a", "aac", "-ac", "2"]);
-                cmd.args(["-b:a", &format!("{}k", proxy.audio_kbps)]);
+                outputs.args(["-map", "0:a:0"]);
+                outputs.args(["-c:a", "aac", "-ac", "2"]);
+                outputs.args(["-b:a", &format!("{}k", proxy.audio_kbps)]);
             }
-            cmd.args(["-c:v", "libx264", "-preset", &proxy.preset]);
-            cmd.args(["-crf", &proxy.crf.to_string()]);
-            cmd.args(["-profile:v", "high", "-pix_fmt", "yuv420p"]);
-            cmd.args(["-movflags", "+faststart", "-f", "mp4"]);
-            cmd.arg(file_url(&dir.join("proxy.mp4")));
+            outputs.args(["-c:v", "libx264", "-preset", &proxy.preset]);
+            outputs.args(["-crf", &proxy.crf.to_string()]);
+            outputs.args(["-profile:v", "high", "-pix_fmt", "yuv420p"]);
+            outputs.args(["-movflags", "+faststart", "-f", "mp4"]);
+            outputs.arg(file_url(&dir.join("proxy.mp4")));
             plan.proxy = Some(ProxyEntry {
                 file: "proxy.mp4".into(),
                 width: w,
@@ -138,10 +138,10 @@ pub(crate) fn make(
                 even(f64::from(w)),
                 even(f64::from(h)),
             ));
-            cmd.args(["-map", "[poster_out]", "-fps_mode", "passthrough"]);
-            cmd.args(["-frames:v", &candidates.to_string(), "-q:v", "2"]);
-            cmd.args(["-f", "image2"]);
-            cmd.arg(file_url(&escape_pattern(&dir.join("candidate-%02d.jpg"))));
+            outputs.args(["-map", "[poster_out]", "-fps_mode", "passthrough"]);
+            outputs.args(["-frames:v", &candidates.to_string(), "-q:v", "2"]);
+            outputs.args(["-f", "image2"]);
+            outputs.arg(file_url(&escape_pattern(&dir.join("candidate-%02d.jpg"))));
         }
         if let Some(strip) = &settings.filmstrip {
             let frames = strip.frames.max(1);
@@ -155,9 +155,9 @@ pub(crate) fn make(
                 "[strip]fps={},scale={tile_w}:{tile_h},setsar=1,tile={columns}x{rows},format=yuvj420p[strip_out]",
                 rate(frames, duration),
             ));
-            cmd.args(["-map", "[strip_out]", "-frames:v", "1", "-q:v", "4"]);
-            cmd.args(["-f", "image2", "-update", "1"]);
-            cmd.arg(file_url(&dir.join("filmstrip.jpg")));
+            outputs.args(["-map", "[strip_out]", "-frames:v", "1", "-q:v", "4"]);
+            outputs.args(["-f", "image2", "-update", "1"]);
+            outputs.arg(file_url(&dir.join("filmstrip.jpg")));
             plan.filmstrip = Some(FilmstripEntry {
                 file: "filmstrip.jpg".into(),
                 index_file: "filmstrip.json".into(),
@@ -175,7 +175,7 @@ pub(crate) fn make(
             "[0:a:0]aresample={},aformat=sample_fmts=s16:channel_layouts=mono[wave_out]",
             wave.sample_rate
         ));
-        cmd.args([
+        outputs.args([
             "-map",
             "[wave_out]",
             "-c:a",
@@ -199,7 +199,7 @@ pub(crate) fn make(
         .arg("-nostdin")
         .input(file_url(source));
     command.args([OsString::from("-filter_complex"), graph.join(";").into()]);
-    command.args(cmd.0);
+    command.args(outputs.0);
 
     let sink_peaks = Arc::clone(&peaks);
     run_ffmpeg(FfmpegJob {
