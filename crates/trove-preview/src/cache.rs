@@ -11,6 +11,7 @@ use crate::settings::PreviewSettings;
 use crate::{still, video, ContentKey, MediaKind, PreviewRequest};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Leftovers in `tmp/` older than this are removed by [`PreviewCache::enforce_cap`].
@@ -110,6 +111,8 @@ impl PreviewCache {
     ) -> Result<Previews> {
         let dir = self.entry_dir(&request.key);
         let digest = settings.digest();
+        // One maker per entry in this process: a second caller waits, then finds it made.
+        let _making = Making::claim(&dir);
         if let Some(manifest) = read_manifest(&dir)? {
             if manifest.key == request.key.as_str()
                 && manifest.fingerprint == request.fingerprint.as_str()
@@ -372,6 +375,33 @@ fn tree_size(dir: &Path) -> Result<u64> {
         };
     }
     Ok(total)
+}
+
+/// The entry folders being made in this process.
+static MAKING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+static MADE: Condvar = Condvar::new();
+
+/// The claim on an entry folder while it is looked up and made; released on drop.
+struct Making(PathBuf);
+
+impl Making {
+    /// Waits until no other thread of this process is making `dir`, then claims it.
+    fn claim(dir: &Path) -> Self {
+        let mut making = MAKING.lock().unwrap_or_else(PoisonError::into_inner);
+        while making.iter().any(|d| d == dir) {
+            making = MADE.wait(making).unwrap_or_else(PoisonError::into_inner);
+        }
+        making.push(dir.to_path_buf());
+        Self(dir.to_path_buf())
+    }
+}
+
+impl Drop for Making {
+    fn drop(&mut self) {
+        let mut making = MAKING.lock().unwrap_or_else(PoisonError::into_inner);
+        making.retain(|d| d != &self.0);
+        MADE.notify_all();
+    }
 }
 
 /// A folder in `tmp/` that is removed on drop unless kept.

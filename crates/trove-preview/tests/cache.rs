@@ -138,3 +138,26 @@ fn empty_keys_are_refused() {
     assert!(ContentKey::new("").is_err());
     assert!(ContentKey::new("x".repeat(2000)).is_err());
 }
+
+#[test]
+fn two_callers_of_one_key_make_it_once() {
+    let tmp = TempDir::new().expect("temp dir");
+    let source = clip(tmp.path(), "shared.mp4", "320x240", 1);
+    let (_dir, cache) = cache();
+    let settings = PreviewSettings::default();
+    let req = request("blake3:shared", &source, MediaKind::Video);
+    let made: Vec<bool> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| ensure(&cache, &req, &settings).from_cache))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("worker"))
+            .collect()
+    });
+    assert_eq!(
+        made.iter().filter(|from_cache| !**from_cache).count(),
+        1,
+        "{made:?}"
+    );
+}

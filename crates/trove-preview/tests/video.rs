@@ -210,7 +210,7 @@ fn ffmpeg_processes_with(needle: &str) -> usize {
 #[test]
 fn cancel_kills_ffmpeg_promptly() {
     let tmp = TempDir::new().expect("temp dir");
-    let source = clip(tmp.path(), "cancel-me.mp4", "640x360", 8);
+    let source = clip(tmp.path(), "cancel-me.mp4", "640x360", 4);
     let (_dir, cache) = cache();
     let token = CancelToken::new();
     let trigger = token.clone();
