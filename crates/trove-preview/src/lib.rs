@@ -146,3 +146,17 @@ pub struct PreviewRequest {
     /// What it is now.
     pub fingerprint: Fingerprint,
 }
+
+impl PreviewRequest {
+    /// A request for `source` under `key`, fingerprinted by size and modification time.
+    pub fn new(key: ContentKey, source: impl Into<PathBuf>, kind: MediaKind) -> Result<Self> {
+        let source = source.into();
+        let fingerprint = Fingerprint::of_file(&source)?;
+        Ok(Self {
+            key,
+            source,
+            kind,
+            fingerprint,
+        })
+    }
+}

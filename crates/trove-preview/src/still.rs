@@ -147,7 +147,20 @@ fn decode_any(bytes: &[u8]) -> Result<RgbImage, String> {
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
     img.apply_orientation(orientation);
+    if img.color().has_alpha() {
+        return Ok(over_white(&img.to_rgba8()));
+    }
     Ok(img.to_rgb8())
+}
+
+/// A picture with transparency laid on white, as a JPEG poster cannot be transparent.
+fn over_white(img: &image::RgbaImage) -> RgbImage {
+    RgbImage::from_fn(img.width(), img.height(), |x, y| {
+        let [r, g, b, a] = img.get_pixel(x, y).0;
+        let blend =
+            |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
+        image::Rgb([blend(r), blend(g), blend(b)])
+    })
 }
 
 /// The offset of the largest baseline or progressive JPEG inside a RAW file.
@@ -173,4 +186,30 @@ fn embedded_jpeg(bytes: &[u8]) -> Option<usize> {
         }
     }
     best.map(|(_, start)| start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transparency_is_laid_on_white() {
+        let img = image::RgbaImage::from_fn(2, 1, |x, _| {
+            if x == 0 {
+                image::Rgba([0, 0, 0, 0])
+            } else {
+                image::Rgba([200, 10, 10, 255])
+            }
+        });
+        let flat = over_white(&img);
+        assert_eq!(flat.get_pixel(0, 0).0, [255, 255, 255]);
+        assert_eq!(flat.get_pixel(1, 0).0, [200, 10, 10]);
+    }
+
+    #[test]
+    fn raw_extensions_are_recognised_in_any_case() {
+        assert!(is_raw(Path::new("a/DSC_0001.NEF")));
+        assert!(is_raw(Path::new("IMG_1.cr3")));
+        assert!(!is_raw(Path::new("IMG_1.jpg")));
+    }
 }

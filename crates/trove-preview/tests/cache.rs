@@ -1,6 +1,7 @@
 //! The cache: content keys, fingerprints, LRU cap, reading without the source.
 
 use super::*;
+use trove_preview::Fingerprint;
 
 /// A small JPEG still, made quickly.
 fn still(dir: &Path, name: &str, size: &str) -> PathBuf {

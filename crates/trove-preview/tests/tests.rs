@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
 use trove_preview::{
-    ContentKey, Control, Fingerprint, MediaKind, PreviewCache, PreviewRequest, PreviewSettings,
-    Previews,
+    ContentKey, Control, MediaKind, PreviewCache, PreviewRequest, PreviewSettings, Previews,
 };
 
 mod cache;
@@ -99,12 +98,8 @@ fn cache() -> (TempDir, PreviewCache) {
 }
 
 fn request(key: &str, source: &Path, kind: MediaKind) -> PreviewRequest {
-    PreviewRequest {
-        key: ContentKey::new(key).expect("key"),
-        source: source.to_path_buf(),
-        kind,
-        fingerprint: Fingerprint::of_file(source).expect("fingerprint"),
-    }
+    let key = ContentKey::new(key).expect("key");
+    PreviewRequest::new(key, source, kind).expect("source fingerprint")
 }
 
 fn ensure(cache: &PreviewCache, req: &PreviewRequest, settings: &PreviewSettings) -> Previews {
