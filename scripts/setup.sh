@@ -21,6 +21,7 @@ packages=(
 )
 if [[ $want_bench -eq 1 ]]; then
   packages+=(hyperfine time)
+  packages+=(libvips-tools)  # previews bench (scripts/bench-previews.sh): vipsthumbnail, the stills peer
 fi
 
 missing=()
