@@ -14,12 +14,16 @@ use trove_core::{path_from_bytes, AssetId, ClaimView, LocationId, RelPath};
 
 /// The job kind that extracts technical and embedded metadata from a media file.
 pub const PROBE: &str = "probe";
+/// The job kind that makes a media file's previews (posters, filmstrip, proxy, waveform).
+pub const PREVIEW: &str = "preview";
 
 /// A leased job with what its worker needs to know about the location.
 #[derive(Debug, Clone)]
 pub struct JobTask {
     /// Job id.
     pub id: i64,
+    /// What the job does ([`PROBE`], [`PREVIEW`]).
+    pub kind: String,
     /// The asset concerned.
     pub asset_id: AssetId,
     /// The location to read.
@@ -111,6 +115,69 @@ impl Catalog {
         Ok(done.rows_affected())
     }
 
+    /// Queues previews for every present local media file (video, audio, picture) whose
+    /// previews were not made from it as it is now; returns how many were queued.
+    pub async fn enqueue_previews(&self) -> Result<u64> {
+        let now = now_secs();
+        let done = sqlx::query(
+            "INSERT INTO jobs (kind, state, priority, asset_id, location_id, created_at, updated_at) \
+             SELECT 'preview', 'queued', 0, l.asset_id, l.id, ?1, ?1 \
+             FROM locations l JOIN sources s ON s.id = l.source_id \
+             WHERE l.state = 'present' AND l.asset_id IS NOT NULL \
+               AND s.kind = 'local' AND s.online = 1 \
+               AND l.role = 'media' AND l.media_type IN ('video', 'audio', 'image') \
+               AND l.previewed IS NOT (l.size || ':' || coalesce(l.mtime_ns, '')) \
+             ORDER BY l.id ON CONFLICT DO NOTHING",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Records the previews made for a location (the cache entry `key`) and marks the job done.
+    pub async fn complete_preview(&self, task: &JobTask, key: &str) -> Result<()> {
+        let now = now_secs();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE locations SET preview_key = ?, previewed = ? WHERE id = ?")
+            .bind(key)
+            .bind(&task.fingerprint)
+            .bind(task.location_id.0)
+            .execute(&mut *tx)
+            .await?;
+        // Earlier failures on this file no longer stand.
+        sqlx::query(
+            "UPDATE jobs SET state = 'cancelled', updated_at = ?1 \
+             WHERE location_id = ?2 AND kind = ?3 AND state = 'failed'",
+        )
+        .bind(now)
+        .bind(task.location_id.0)
+        .bind(PREVIEW)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE jobs SET state = 'done', error = NULL, lease_until = NULL, progress = 1, \
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(now)
+        .bind(task.id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The preview cache entry of each media location of an asset that has one.
+    pub async fn preview_keys(&self, asset: AssetId) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT preview_key FROM locations WHERE asset_id = ? AND preview_key IS NOT NULL \
+             ORDER BY state = 'present' DESC, id",
+        )
+        .bind(asset.0)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Leases up to `limit` runnable jobs of `kind` for `lease_secs` to `owner` ("host:pid").
     pub async fn lease_jobs(
         &self,
@@ -128,7 +195,7 @@ impl Catalog {
                  ((state = 'queued' AND coalesce(not_before, 0) <= ?1) \
                   OR (state = 'running' AND lease_until < ?1)) \
                  ORDER BY priority DESC, id LIMIT ?4) \
-             RETURNING id, asset_id, location_id, attempts",
+             RETURNING id, kind, asset_id, location_id, attempts",
         )
         .bind(now)
         .bind(lease_secs)
@@ -163,6 +230,7 @@ impl Catalog {
                     let mtime: Option<i64> = place.try_get("mtime_ns")?;
                     tasks.push(JobTask {
                         id,
+                        kind: row.try_get("kind")?,
                         asset_id: AssetId(asset),
                         location_id: LocationId(location),
                         path: rel.to_path(&path_from_bytes(&root.unwrap_or_default())),
@@ -272,7 +340,8 @@ impl Catalog {
     }
 
     /// Records a failed attempt: runnable again `retry_after_secs` from now, or failed for good
-    /// (then the file as it is now counts as probed, so it is not retried until it changes).
+    /// (then the file as it is now counts as probed, or previewed, so it is not retried until it
+    /// changes).
     pub async fn fail_job(
         &self,
         task: &JobTask,
@@ -304,7 +373,12 @@ impl Catalog {
                 .bind(task.id)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("UPDATE locations SET probed = ? WHERE id = ?")
+                let done_with = if task.kind == PREVIEW {
+                    "UPDATE locations SET previewed = ? WHERE id = ?"
+                } else {
+                    "UPDATE locations SET probed = ? WHERE id = ?"
+                };
+                sqlx::query(done_with)
                     .bind(&task.fingerprint)
                     .bind(task.location_id.0)
                     .execute(&mut *tx)

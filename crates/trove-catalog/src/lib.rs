@@ -23,7 +23,7 @@ pub use edits::{Edit, UndoReport};
 pub use error::{Error, Result};
 pub use follow::{AssetRecord, ChangedAssets};
 pub use job_control::{JobSelector, ProgressDetail};
-pub use jobs::{JobStats, JobTask, JobView, NewClaim, PROBE};
+pub use jobs::{JobStats, JobTask, JobView, NewClaim, PREVIEW, PROBE};
 pub use locations::{Batch, BatchOutcome, KnownLocation, LocationUpdate, NewLocation, Role};
 pub use sources::{NewSource, SourceRow};
 

@@ -100,6 +100,21 @@ enum Command {
         #[command(subcommand)]
         command: MetaCommand,
     },
+    /// Queue thumbnails, filmstrips, proxies and waveforms for media without up-to-date ones.
+    Proxies {
+        /// Also run the queue here until it is empty.
+        #[arg(long)]
+        wait: bool,
+        /// Jobs run at once (default: one per core).
+        #[arg(long)]
+        workers: Option<usize>,
+        /// Cap the preview cache (e.g. 20GB, 500MB); the least recently used go first.
+        #[arg(long, value_name = "SIZE")]
+        max_cache: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manual collections and saved searches.
     Collection {
         #[command(subcommand)]
@@ -442,6 +457,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Meta { command } => meta(&library, command).await?,
         Command::Collection { command } => collection(&library, command).await?,
+        Command::Proxies {
+            wait,
+            workers,
+            max_cache,
+            json,
+        } => {
+            if let Some(size) = &max_cache {
+                let bytes = parse_size(size)?;
+                let freed = library.set_preview_cap(bytes).await?;
+                eprintln!("preview cache capped at {bytes} bytes; {freed} bytes freed");
+            }
+            let queued = library.plan_previews().await?;
+            if wait {
+                eprintln!("{queued} preview jobs queued");
+                run_queue(&library, workers, json).await?
+            } else {
+                if json {
+                    print_json(&serde_json::json!({ "queued_now": queued }))?;
+                } else {
+                    println!("{queued} preview jobs queued (trove jobs wait runs them)");
+                }
+                ExitCode::SUCCESS
+            }
+        }
         Command::Undo { journal_id, json } => {
             let report = library.undo(journal_id).await?;
             if json {
@@ -931,50 +970,93 @@ async fn jobs(library: &Library, command: Option<JobsCommand>, json: bool) -> Re
         Some(JobsCommand::Wait {
             json: wait_json,
             workers,
-        }) => {
-            let json = json || wait_json;
-            let mut options = trove_engine::JobOptions::default();
-            if let Some(n) = workers {
-                options.workers = n;
-            }
-            let total = library.job_stats().await?.queued;
-            let bar = ProgressBar::new(total);
-            bar.set_style(
-                ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            let observer = |event: &trove_engine::JobEvent| match event {
-                trove_engine::JobEvent::Done { .. } => bar.inc(1),
-                trove_engine::JobEvent::Failed {
-                    path,
-                    error,
-                    retrying,
-                    ..
-                } => {
-                    bar.inc(1);
-                    if !retrying {
-                        bar.println(format!("failed: {path}: {error}"));
-                    }
-                }
-                trove_engine::JobEvent::Progress { .. } => {}
-            };
-            let summary = library
-                .run_jobs(&options, &observer, std::future::pending())
-                .await?;
-            bar.finish_and_clear();
-            if json {
-                print_json(&summary)?;
-            } else {
-                println!(
-                    "{} done, {} failed, {} to retry later",
-                    summary.done, summary.failed, summary.retried
-                );
-                if summary.paused {
-                    println!("the queue is paused: `trove jobs resume` lets it go on");
-                }
+        }) => return run_queue(library, workers, json || wait_json).await,
+        Some(_) => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `20GB`, `500MB`, `1.5TB`, `1000` (bytes; decimal units).
+fn parse_size(text: &str) -> Result<u64> {
+    let upper = text.trim().to_ascii_uppercase();
+    let (number, unit) = upper.split_at(
+        upper
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(upper.len()),
+    );
+    let scale: f64 = match unit.trim() {
+        "" | "B" => 1.0,
+        "KB" | "K" => 1e3,
+        "MB" | "M" => 1e6,
+        "GB" | "G" => 1e9,
+        "TB" | "T" => 1e12,
+        other => anyhow::bail!("size {text:?}: unknown unit {other:?} (use B, KB, MB, GB or TB)"),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("size {text:?}: not a number"))?;
+    if !value.is_finite() || value < 0.0 {
+        anyhow::bail!("size {text:?}: must be positive");
+    }
+    Ok((value * scale) as u64)
+}
+
+/// Runs the queue here until it is empty (or paused), with a bar on a terminal.
+async fn run_queue(library: &Library, workers: Option<usize>, json: bool) -> Result<ExitCode> {
+    let mut options = trove_engine::JobOptions::default();
+    if let Some(n) = workers {
+        options.workers = n;
+    }
+    let total = library.job_stats().await?.queued;
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} jobs, eta {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let observer = |event: &trove_engine::JobEvent| match event {
+        trove_engine::JobEvent::Done { .. } => bar.inc(1),
+        trove_engine::JobEvent::Failed {
+            path,
+            error,
+            retrying,
+            ..
+        } => {
+            bar.inc(1);
+            if !retrying {
+                bar.println(format!("failed: {path}: {error}"));
             }
         }
-        Some(_) => {}
+        trove_engine::JobEvent::Progress {
+            id,
+            fraction,
+            fps,
+            eta_secs,
+        } => {
+            let mut msg = format!("job {id}: {:.0}%", fraction * 100.0);
+            if let Some(fps) = fps {
+                msg.push_str(&format!(" {fps:.0} fps"));
+            }
+            if let Some(eta) = eta_secs {
+                msg.push_str(&format!(" {eta:.0}s left"));
+            }
+            bar.set_message(msg);
+        }
+    };
+    let summary = library
+        .run_jobs(&options, &observer, std::future::pending())
+        .await?;
+    bar.finish_and_clear();
+    if json {
+        print_json(&summary)?;
+    } else {
+        println!(
+            "{} done, {} failed, {} to retry later",
+            summary.done, summary.failed, summary.retried
+        );
+        if summary.paused {
+            println!("the queue is paused: `trove jobs resume` lets it go on");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -519,3 +519,169 @@ fn collections_and_saved_searches() {
     let back = s.json(&["search", "--in", "Selects", "--json"]);
     assert_eq!(count(&back, "total"), 2, "{back}");
 }
+
+fn ffmpeg(out: &Path, args: &[&str]) {
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(out)
+        .status()
+        .expect("ffmpeg must be installed: run scripts/setup.sh");
+    assert!(status.success(), "ffmpeg {args:?}");
+}
+
+/// Every file under `dir` whose name ends with `suffix`.
+fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.to_string_lossy().ends_with(suffix) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+fn preview_jobs(s: &Setup, state: &str) -> Vec<Value> {
+    let jobs = s.json(&["jobs", "--json"]);
+    jobs["jobs"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .filter(|j| j["kind"] == "preview" && j["state"] == state)
+        .cloned()
+        .collect()
+}
+
+/// Previews through the job queue: killed midway, finished by the next run without redoing
+/// what was done; a corrupt video fails once with its reason; copies share one cache entry.
+#[test]
+fn proxies_survive_a_kill_and_fail_corrupt_video_once() {
+    let s = Setup::new();
+    s.add_source();
+    let sources = [
+        "testsrc",
+        "testsrc2",
+        "smptebars",
+        "rgbtestsrc",
+        "mandelbrot",
+        "life",
+    ];
+    for (i, pattern) in sources.iter().enumerate() {
+        ffmpeg(
+            &s.media.join(format!("clip_{i}.mp4")),
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                &format!("{pattern}=size=320x240:rate=25"),
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:duration=3",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-t",
+                "3",
+            ],
+        );
+    }
+    ffmpeg(
+        &s.media.join("still.jpg"),
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x480",
+            "-frames:v",
+            "1",
+        ],
+    );
+    ffmpeg(
+        &s.media.join("take.wav"),
+        &["-f", "lavfi", "-i", "sine=duration=2", "-c:a", "pcm_s16le"],
+    );
+    let mut corrupt = MP4.to_vec();
+    corrupt.extend((0..50_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    std::fs::write(s.media.join("broken.mp4"), &corrupt).expect("write");
+    s.json(&["scan", "--json"]);
+    const MEDIA: usize = 9;
+
+    let mut child = s
+        .trove()
+        .args(["proxies", "--wait", "--workers", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn proxies");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while preview_jobs(&s, "done").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let done_before = preview_jobs(&s, "done").len();
+    assert!(
+        done_before > 0 && done_before < MEDIA,
+        "the kill landed mid-run"
+    );
+
+    let out = s.json(&["proxies", "--wait", "--json"]);
+    let done = preview_jobs(&s, "done");
+    let failed = preview_jobs(&s, "failed");
+    assert_eq!(done.len(), MEDIA - 1, "{out}");
+    assert_eq!(failed.len(), 1, "{out}");
+    assert!(
+        failed[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("broken.mp4")),
+        "the reason names the file: {failed:?}"
+    );
+    assert_eq!(failed[0]["attempts"], 1, "failed once, not retried");
+    let again = s.json(&["proxies", "--json"]);
+    assert_eq!(again["queued_now"], 0, "nothing left to do: {again}");
+
+    // The proxies play in a browser engine: H.264, at most 720 lines, moov before mdat.
+    let cache = s.library.join("previews");
+    let proxies = files_ending(&cache, ".mp4");
+    assert_eq!(proxies.len(), sources.len(), "{proxies:?}");
+    for proxy in &proxies {
+        let out = Command::new("ffprobe")
+            .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
+            .args(["stream=codec_name,height", "-of", "csv=p=0"])
+            .arg(proxy)
+            .output()
+            .expect("ffprobe");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let (codec, height) = text.trim().split_once(',').expect("codec,height");
+        assert_eq!(codec, "h264", "{proxy:?}");
+        assert!(height.parse::<u32>().expect("height") <= 720);
+        let bytes = std::fs::read(proxy).expect("read proxy");
+        let moov = bytes.windows(4).position(|w| w == b"moov").expect("moov");
+        let mdat = bytes.windows(4).position(|w| w == b"mdat").expect("mdat");
+        assert!(moov < mdat, "faststart: {proxy:?}");
+    }
+
+    // A copy under another name shares the entry of its original.
+    let entries = files_ending(&cache, "manifest.json").len();
+    std::fs::copy(
+        s.media.join("clip_0.mp4"),
+        s.media.join("copy_of_clip_0.mp4"),
+    )
+    .expect("copy");
+    s.json(&["scan", "--json"]);
+    let out = s.json(&["proxies", "--wait", "--json"]);
+    assert!(count(&out, "done") >= 1, "{out}");
+    assert_eq!(files_ending(&cache, "manifest.json").len(), entries);
+}

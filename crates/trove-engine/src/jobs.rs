@@ -10,10 +10,12 @@ use crate::{Error, Library, Result};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use trove_catalog::{JobSelector, JobStats, JobTask, JobView, NewClaim, ProgressDetail, PROBE};
+use trove_catalog::{
+    JobSelector, JobStats, JobTask, JobView, NewClaim, ProgressDetail, PREVIEW, PROBE,
+};
+use trove_preview::{CancelToken, PreviewCache};
 
 /// Attempts before a job that keeps timing out is given up.
 const MAX_ATTEMPTS: i64 = 3;
@@ -92,7 +94,7 @@ pub struct JobRunSummary {
     pub paused: bool,
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Done {
         claims: Vec<NewClaim>,
         media_type: Option<&'static str>,
@@ -103,31 +105,39 @@ enum Outcome {
     Failed(String),
     /// Paused or cancelled by someone while it ran; its state is left as they set it.
     Stopped,
+    /// Previews made (or found) in the cache entry `key`.
+    Previewed {
+        /// The cache entry.
+        key: String,
+    },
 }
 
 /// A running job's report of how far it got.
-struct Progress {
-    job: i64,
-    fraction: f64,
-    detail: ProgressDetail,
+pub(crate) struct Progress {
+    pub(crate) job: i64,
+    pub(crate) fraction: f64,
+    pub(crate) detail: ProgressDetail,
 }
 
 /// What a worker gets besides its task.
-struct WorkContext {
+pub(crate) struct WorkContext {
     /// Set when the job is paused or cancelled: the worker stops as soon as it can.
-    cancel: Arc<AtomicBool>,
+    pub(crate) cancel: CancelToken,
     /// Where it reports progress.
-    #[allow(dead_code)] // Used by the preview worker.
-    progress: tokio::sync::mpsc::UnboundedSender<Progress>,
+    pub(crate) progress: tokio::sync::mpsc::UnboundedSender<Progress>,
     options: JobOptions,
+    previews: Arc<PreviewCache>,
 }
 
 /// Runs one job of any kind.
 fn work(task: &JobTask, context: &WorkContext) -> Result<Outcome> {
-    if context.cancel.load(Ordering::Relaxed) {
+    if context.cancel.is_cancelled() {
         return Ok(Outcome::Stopped);
     }
-    probe(task, context.options.probe_timeout)
+    match task.kind.as_str() {
+        PREVIEW => Ok(crate::previews::make(task, context, &context.previews)),
+        _ => probe(task, context.options.probe_timeout),
+    }
 }
 
 /// Claim sources a media file's extraction states (and replaces on the next one).
@@ -323,7 +333,9 @@ impl Library {
         tokio::pin!(stop);
         let mut running: tokio::task::JoinSet<(JobTask, Result<Outcome>)> =
             tokio::task::JoinSet::new();
-        let mut held: Vec<(i64, Arc<AtomicBool>)> = Vec::new();
+        let mut held: Vec<(i64, CancelToken)> = Vec::new();
+        let previews = Arc::new(self.preview_cache()?);
+        let mut previewed = 0;
         let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
         let mut last_saved: HashMap<i64, Instant> = HashMap::new();
         let mut control = tokio::time::interval(CONTROL_INTERVAL);
@@ -335,7 +347,8 @@ impl Library {
                 if self.catalog.queue_paused().await? {
                     summary.paused = true;
                 } else {
-                    let tasks = self
+                    // Metadata first (quick, and what search needs), then previews.
+                    let mut tasks = self
                         .catalog
                         .lease_jobs(
                             PROBE,
@@ -344,13 +357,27 @@ impl Library {
                             &me,
                         )
                         .await?;
+                    let left = free.saturating_sub(tasks.len());
+                    if left > 0 {
+                        tasks.extend(
+                            self.catalog
+                                .lease_jobs(
+                                    PREVIEW,
+                                    u32::try_from(left).unwrap_or(u32::MAX),
+                                    LEASE_SECS,
+                                    &me,
+                                )
+                                .await?,
+                        );
+                    }
                     for task in tasks {
-                        let cancel = Arc::new(AtomicBool::new(false));
+                        let cancel = CancelToken::new();
                         held.push((task.id, cancel.clone()));
                         let context = WorkContext {
                             cancel,
                             progress: progress_tx.clone(),
                             options: options.clone(),
+                            previews: previews.clone(),
                         };
                         running.spawn_blocking(move || {
                             let outcome = work(&task, &context);
@@ -383,7 +410,7 @@ impl Library {
                     let stopped = self.catalog.stopped_jobs(&ids).await?;
                     for (id, cancel) in &held {
                         if stopped.contains(id) {
-                            cancel.store(true, Ordering::Relaxed);
+                            cancel.cancel();
                         }
                     }
                     continue;
@@ -391,7 +418,7 @@ impl Library {
                 _ = &mut stop => {
                     // Leases run out (or are released as dead) and the jobs run again later.
                     for (_, cancel) in &held {
-                        cancel.store(true, Ordering::Relaxed);
+                        cancel.cancel();
                     }
                     running.abort_all();
                     return Ok(summary);
@@ -417,6 +444,12 @@ impl Library {
                     observer(&JobEvent::Done { id: task.id, path });
                 }
                 Outcome::Stopped => summary.stopped += 1,
+                Outcome::Previewed { key } => {
+                    self.catalog.complete_preview(&task, &key).await?;
+                    summary.done += 1;
+                    previewed += 1;
+                    observer(&JobEvent::Done { id: task.id, path });
+                }
                 Outcome::Retry(error) if task.attempts < MAX_ATTEMPTS => {
                     let delay = 10 * (1 << task.attempts.min(6));
                     self.catalog.fail_job(&task, &error, Some(delay)).await?;
@@ -439,6 +472,9 @@ impl Library {
                     });
                 }
             }
+        }
+        if previewed > 0 {
+            self.enforce_preview_cap().await?;
         }
         Ok(summary)
     }

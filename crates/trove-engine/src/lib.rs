@@ -9,6 +9,7 @@ mod exchange;
 mod jobs;
 mod library;
 mod meta;
+mod previews;
 mod resolve;
 mod scan;
 mod search;
@@ -23,7 +24,9 @@ pub use exchange::{
 pub use jobs::{JobEvent, JobOptions, JobRunSummary};
 pub use library::{library_dir, Library, LIBRARY_ENV};
 pub use meta::{Assignment, MetaSetReport};
+pub use previews::{CACHE_CAP_SETTING, PREVIEWS_DIR};
 pub use scan::{ScanObserver, ScanProgress};
 pub use search::{SearchReport, SyncReport, INDEX_DIR};
 pub use trove_catalog::{Collection, JobSelector, JobStats, JobView, ProgressDetail, UndoReport};
+pub use trove_preview::Previews;
 pub use watch::{WatchEvent, WatchOptions};
