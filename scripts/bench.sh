@@ -4,10 +4,12 @@
 #   search: Trove's search index against SQLite FTS5 on a generated 1M-document catalog.
 #
 #   scripts/bench.sh            # or: make bench
-#   BENCH_ONLY=scan scripts/bench.sh      # only the scan part (BENCH_ONLY=search: only search)
+#   BENCH_ONLY=scan scripts/bench.sh      # only one part: scan, search, previews or s3
+#   previews: scripts/bench-previews.sh (Trove's previews vs ffmpeg and vipsthumbnail)
+#   s3:       scripts/bench-s3.sh (bucket listing vs rclone on moto_server; inventory)
 #
 # Environment:
-#   BENCH_ONLY    scan | search: run only that part        (default: both)
+#   BENCH_ONLY    scan | search | previews | s3: run only that part   (default: all)
 #   BENCH_DIR     where the temporary tree and libraries go   (default /tmp/trove-bench)
 #   BENCH_FILES   files in the generated tree                 (default 100000)
 #   BENCH_SEED    gen-tree seed                               (default 42)
@@ -42,8 +44,8 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 ONLY=${BENCH_ONLY:-}
 case "$ONLY" in
-    "" | scan | search) ;;
-    *) die "BENCH_ONLY must be scan or search, not $ONLY" ;;
+    "" | scan | search | previews | s3) ;;
+    *) die "BENCH_ONLY must be scan, search, previews or s3, not $ONLY" ;;
 esac
 MISSED=()  # parts that missed a speed goal (BENCH_STRICT=1 then exits 1 at the end)
 
@@ -76,7 +78,7 @@ target_dir() { # cargo's target directory
         sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'
 }
 
-if [ "$ONLY" != search ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = scan ]; then
 
 # --- peers, installed only when missing ---------------------------------------------------
 apt_install() {
@@ -264,7 +266,7 @@ fi # scan
 # `search-bench` (crate trove-bench) generates a seeded synthetic catalog, builds Trove's search
 # index (tantivy) and an SQLite FTS5 peer from it, times six query shapes on each and prints
 # the report; every phase runs in a child process of its own, for its own peak RSS.
-if [ "$ONLY" != scan ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = search ]; then
 SEARCH_DOCS=${BENCH_SEARCH_DOCS:-1000000}
 SEARCH_QUERIES=${BENCH_SEARCH_QUERIES:-200}
 log "building release trove-bench (search-bench)"
@@ -289,6 +291,15 @@ TANTIVY_VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' <(grep -A1 '^name = "tanti
 } | tee "$OUT/search.md"
 ! grep -q 'missed' <<<"$SEARCH_REPORT" || MISSED+=(search)
 fi # search
+
+# --- previews and S3: scripts of their own ------------------------------------------------
+# They exit 1 on a failed check, and on a missed goal too when BENCH_STRICT=1 (inherited).
+if [ -z "$ONLY" ] || [ "$ONLY" = previews ]; then
+    "$ROOT/scripts/bench-previews.sh" || MISSED+=(previews)
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = s3 ]; then
+    "$ROOT/scripts/bench-s3.sh" || MISSED+=(s3)
+fi
 
 if [ "${BENCH_STRICT:-0}" = 1 ] && [ ${#MISSED[@]} -gt 0 ]; then
     die "a speed goal was missed in: ${MISSED[*]} (BENCH_STRICT=1)"
