@@ -24,6 +24,10 @@ struct Cli {
     /// The library folder (default: $TROVE_LIBRARY, else the OS data folder).
     #[arg(long, global = true, value_name = "DIR")]
     library: Option<PathBuf>,
+    /// Run scans, jobs and previews at normal priority (by default they run with lowered CPU
+    /// and I/O priority, so the machine stays usable).
+    #[arg(long, global = true)]
+    foreground: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -357,6 +361,19 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Long background work runs quietly: lowered before the runtime starts its threads, which
+    // inherit it, as do ffmpeg and ffprobe.
+    let background = matches!(
+        cli.command,
+        Command::Scan { .. }
+            | Command::Watch { .. }
+            | Command::Jobs { .. }
+            | Command::Proxies { .. }
+    );
+    if background && !cli.foreground {
+        let applied = trove_sys::lower_priority(trove_sys::Quiet::default());
+        tracing::debug!("background priority lowered: {applied:?}");
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

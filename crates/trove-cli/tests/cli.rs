@@ -83,6 +83,18 @@ impl Setup {
     }
 }
 
+/// The nice value (field 19) of a `/proc/.../stat` file.
+fn nice_of(stat: &str) -> i64 {
+    let text = std::fs::read_to_string(stat).expect("stat");
+    // The command name (field 2) may hold spaces; fields after its closing parenthesis are plain.
+    let after = &text[text.rfind(')').expect("comm") + 2..];
+    after
+        .split(' ')
+        .nth(16)
+        .and_then(|f| f.parse().ok())
+        .expect("nice")
+}
+
 fn count(v: &Value, key: &str) -> u64 {
     v[key]
         .as_u64()
@@ -312,6 +324,15 @@ fn watch_follows_changes_until_terminated() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn watch");
+    // Background work runs quietly: every thread of the watcher at nice 10 and the lowest
+    // best-effort I/O level (inherited from the main thread, set before the runtime started).
+    let own_nice = nice_of(&format!("/proc/{}/stat", std::process::id()));
+    std::thread::sleep(Duration::from_millis(300));
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", child.id())).expect("tasks");
+    for task in tasks.flatten() {
+        let nice = nice_of(&task.path().join("stat").to_string_lossy());
+        assert_eq!(nice, own_nice.max(10), "thread {:?}", task.file_name());
+    }
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
