@@ -1,0 +1,3 @@
+//! The duplicate benchmark (written next).
+
+fn main() {}
