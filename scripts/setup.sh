@@ -19,6 +19,7 @@ packages=(
 )
 if [[ $want_bench -eq 1 ]]; then
   packages+=(hyperfine time)
+  packages+=(jdupes rmlint)  # trove-hash: peers of scripts/bench-dupes.sh (fclones: cargo install)
 fi
 
 missing=()

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Exact-duplicate benchmark of issue 7: Trove's finder (crate trove-hash) against jdupes, rmlint
+# and fclones on one generated adversarial tree (~2 GB), in the same run, warm cache.
+#
+#   scripts/bench-dupes.sh      # scripts/bench.sh calls it
+#
+# The tree (`dupes gen`, bench binary of trove-hash): many files of equal sizes, one-byte
+# variants at the first, middle and last byte and at a random offset, copies in 2–4 folders,
+# 3,000 small files, 40 empty files, a hard link to a copy and one to a unique file. It is
+# written to a temporary folder and removed at exit.
+#
+# Trove's side is, for now, the bench binary's `dupes run`: a walk (one lstat per entry) and
+# trove_hash::find_exact with no cache (a fresh library); `trove scan` + `trove dupes` will
+# replace it once the engine calls the crate.
+#
+# Correctness: Trove's groups must equal `jdupes -r`'s exactly (files compared by device and
+# inode, so that hard links compare equal whichever name a tool prints); a mismatch exits 1.
+#
+# Environment:
+#   BENCH_DIR         where the temporary tree goes           (default /tmp/trove-bench)
+#   BENCH_DUPES_MIB   size of the tree in MiB                 (default 2048)
+#   BENCH_SEED        generator seed                          (default 42)
+#   BENCH_DUPES_RUNS  hyperfine runs per tool                 (default 5)
+#   BENCH_KEEP=1      keep the tree afterwards
+#   BENCH_STRICT=1    exit 1 when the speed goal (<= 1.0x the fastest peer) is missed
+#
+# Writes bench-out/dupes.md (the report, also printed) and bench-out/hyperfine-dupes.json.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+MIB=${BENCH_DUPES_MIB:-2048}
+SEED=${BENCH_SEED:-42}
+RUNS=${BENCH_DUPES_RUNS:-5}
+BENCH_DIR=${BENCH_DIR:-/tmp/trove-bench}
+OUT="$ROOT/bench-out"
+GOAL=1.0
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'bench-dupes: %s\n' "$*" >&2; exit 1; }
+
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -z "$(git status --porcelain 2>/dev/null)" ] || COMMIT="$COMMIT (with uncommitted changes)"
+
+# --- peers, installed only when missing ---------------------------------------------------
+apt_install() {
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    log "installing Debian package(s): $*"
+    "${sudo[@]}" apt-get install -y -q "$@" >&2 ||
+        { "${sudo[@]}" apt-get update -q >&2 && "${sudo[@]}" apt-get install -y -q "$@" >&2; }
+}
+command -v jdupes >/dev/null || apt_install jdupes
+command -v rmlint >/dev/null || apt_install rmlint
+command -v hyperfine >/dev/null || apt_install hyperfine
+FCLONES=$(command -v fclones || echo "$HOME/.cargo/bin/fclones")
+if [ ! -x "$FCLONES" ]; then
+    log "installing fclones (cargo install fclones --locked)"
+    cargo install fclones --locked >&2
+    FCLONES="$HOME/.cargo/bin/fclones"
+fi
+
+# --- build --------------------------------------------------------------------------------
+log "building the trove-hash bench binary (release)"
+DUPES=$(cargo bench -p trove-hash --bench dupes --no-run 2>&1 | tee /dev/stderr |
+    sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -n1)
+case "$DUPES" in /*) ;; *) DUPES="$ROOT/$DUPES" ;; esac # cargo prints it relative to here
+[ -x "$DUPES" ] || die "bench binary not found (cargo bench -p trove-hash --bench dupes --no-run)"
+
+# --- tree ---------------------------------------------------------------------------------
+mkdir -p "$BENCH_DIR" "$OUT"
+RUN_DIR=$(mktemp -d "$BENCH_DIR/dupes.XXXXXX")
+cleanup() {
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $RUN_DIR"; else rm -rf "$RUN_DIR"; fi
+}
+trap cleanup EXIT
+TREE="$RUN_DIR/tree"
+log "generating ~$MIB MiB (seed $SEED) in $TREE"
+gen_start=$(date +%s.%N)
+SUMMARY=$("$DUPES" gen "$TREE" --mib "$MIB" --seed "$SEED")
+gen_secs=$(awk -v a="$gen_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+log "tree: $SUMMARY in ${gen_secs}s"
+sync
+
+# --- correctness: the same groups as jdupes -r ----------------------------------------------
+cd "$RUN_DIR" # rmlint writes nothing here (-o names its only output), but stay out of the repo
+"$DUPES" run "$TREE" --groups trove.groups 2> trove.log
+cat trove.log >&2
+jdupes -r -q "$TREE" > jdupes.txt
+"$DUPES" canon-jdupes jdupes.groups < jdupes.txt
+GROUPS_TROVE=$(wc -l < trove.groups)
+GROUPS_JDUPES=$(wc -l < jdupes.groups)
+if cmp -s trove.groups jdupes.groups; then MATCH=pass; else MATCH=FAIL; fi
+log "groups: trove-hash $GROUPS_TROVE, jdupes $GROUPS_JDUPES: $MATCH"
+
+# --- timings (warm cache: the tree was just written and read) -------------------------------
+qD=$(printf %q "$DUPES")
+qT=$(printf %q "$TREE")
+qF=$(printf %q "$FCLONES")
+log "hyperfine: $RUNS runs each"
+hyperfine --warmup 1 --runs "$RUNS" --style basic \
+    --export-json "$OUT/hyperfine-dupes.json" --export-csv times.csv \
+    --command-name trove-hash "$qD run $qT" \
+    --command-name jdupes "jdupes -r -q $qT > /dev/null" \
+    --command-name rmlint "rmlint -T df -o fdupes:/dev/null $qT" \
+    --command-name fclones "$qF group $qT > /dev/null 2>&1" >&2
+
+# --- report -------------------------------------------------------------------------------
+csv() { # NAME FIELD: from hyperfine's CSV (command,mean,stddev,median,user,system,min,max)
+    awk -F, -v n="$1" -v f="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+                                 $1 == n { print $col[f] }' times.csv
+}
+row() {
+    awk -v m="$(csv "$1" mean)" -v s="$(csv "$1" stddev)" -v lo="$(csv "$1" min)" \
+        -v hi="$(csv "$1" max)" -v u="$(csv "$1" user)" -v y="$(csv "$1" system)" \
+        'BEGIN { printf "%.3f s ± %.3f | %.3f s | %.3f s | %.2f s", m, s, lo, hi, u + y }'
+}
+FASTEST=$(for p in jdupes rmlint fclones; do echo "$(csv $p mean) $p"; done | sort -g | head -n1)
+FASTEST_NAME=${FASTEST#* }
+RATIO=$(awk -v a="$(csv trove-hash mean)" -v b="${FASTEST% *}" 'BEGIN { printf "%.2f", a / b }')
+VERDICT=$(awk -v r="$RATIO" -v g="$GOAL" 'BEGIN { print (r <= g ? "met" : "**missed**") }')
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+{
+    echo "## Exact duplicates — $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- Machine: $(nproc) CPUs, ${CPU:-unknown CPU}, Linux $(uname -r), tree on $(findmnt -no FSTYPE -T "$RUN_DIR" 2>/dev/null || echo unknown); load average when the script started: $LOAD_AT_START"
+    echo "- Trove commit: $COMMIT; peers: $(jdupes --version | head -n1), rmlint $(rmlint --version 2>&1 | head -n1 | awk '{print $2}'), $("$FCLONES" --version)"
+    echo "- Tree: \`dupes gen --mib $MIB --seed $SEED\` → $SUMMARY (written in ${gen_secs} s)"
+    echo "- Trove's side: walk + \`trove_hash::find_exact\`, no cache (\`trove scan\` + \`trove dupes\` not wired yet): $(sed 's/^trove-hash: //' trove.log | tail -n1)"
+    echo "- hyperfine: warmup 1, $RUNS runs each, warm cache. Commands: \`dupes run TREE\`, \`jdupes -r -q TREE\`, \`rmlint -T df -o fdupes:/dev/null TREE\`, \`fclones group TREE\`"
+    echo
+    echo "| Tool | Mean ± σ | Min | Max | CPU (user+sys) |"
+    echo "|---|---|---|---|---|"
+    for p in trove-hash jdupes rmlint fclones; do echo "| $p | $(row $p) |"; done
+    echo
+    echo "| Check | Value | Goal | |"
+    echo "|---|---|---|---|"
+    echo "| trove-hash / fastest peer ($FASTEST_NAME) | ${RATIO}× | ≤ ${GOAL}× | $VERDICT |"
+    echo "| groups equal to \`jdupes -r\` ($GROUPS_TROVE vs $GROUPS_JDUPES) | $MATCH | pass | |"
+} | tee "$OUT/dupes.md"
+
+[ "$MATCH" = pass ] || die "groups differ from jdupes -r (kept in $RUN_DIR with BENCH_KEEP=1)"
+if [ "${BENCH_STRICT:-0}" = 1 ] && [ "$VERDICT" != met ]; then
+    die "speed goal missed: ${RATIO}x the fastest peer (BENCH_STRICT=1)"
+fi
