@@ -86,7 +86,19 @@ fn run(root: &Path, threads: usize, groups_out: Option<&Path>) -> anyhow::Result
     let start = Instant::now();
     let files = walk(root)?;
     let walked = start.elapsed();
-    let exact = find_exact(&files, &(), &Options { threads }, &|_| {});
+    // When each stage started, from the first progress report of the stage.
+    let stage_start = std::sync::Mutex::new(Vec::new());
+    let exact = find_exact(&files, &(), &Options { threads }, &|p| {
+        if p.files_done == 0 {
+            if let Ok(mut starts) = stage_start.lock() {
+                starts.push(format!(
+                    "{:?} from {:.3} s",
+                    p.stage,
+                    start.elapsed().as_secs_f64()
+                ));
+            }
+        }
+    });
     let total = start.elapsed();
     for e in &exact.errors {
         eprintln!("error: {e}");
@@ -94,7 +106,7 @@ fn run(root: &Path, threads: usize, groups_out: Option<&Path>) -> anyhow::Result
     let s = exact.stats;
     eprintln!(
         "trove-hash: {} files, {} groups, {} hard links, {} empty; sampled {}, hashed {}; \
-         read {:.1} MiB; walk {:.3} s, total {:.3} s",
+         read {:.1} MiB; walk {:.3} s, {}, total {:.3} s",
         s.files,
         exact.groups.len(),
         s.hard_links,
@@ -103,6 +115,7 @@ fn run(root: &Path, threads: usize, groups_out: Option<&Path>) -> anyhow::Result
         s.full_hashed,
         s.bytes_read as f64 / 1048576.0,
         walked.as_secs_f64(),
+        stage_start.into_inner().unwrap_or_default().join(", "),
         total.as_secs_f64()
     );
     if let Some(out) = groups_out {

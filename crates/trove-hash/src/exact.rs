@@ -225,7 +225,17 @@ struct Run<'a> {
 
 thread_local! {
     /// Each hashing thread reads into its own buffer, allocated once.
-    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's read buffer. The buffer is taken out for the call rather than
+/// borrowed: while `update_rayon` waits for its halves, rayon may run another file's job on
+/// this very thread, which then simply gets a buffer of its own.
+fn with_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+    let mut buf = BUFFER.take();
+    let out = f(&mut buf);
+    BUFFER.set(buf);
+    out
 }
 
 impl Run<'_> {
@@ -277,7 +287,7 @@ impl Run<'_> {
         self.stage(Stage::Partial, units, |run, unit| {
             let f = run.facts(unit);
             let file = open_checked(&f.path, Some(expect(f)))?;
-            let hash = BUFFER.with_borrow_mut(|buf| partial_of(&file, &f.path, f.size, buf))?;
+            let hash = with_buffer(|buf| partial_of(&file, &f.path, f.size, buf))?;
             run.bytes_read
                 .fetch_add(f.size.min(SMALL_FILE), Ordering::Relaxed);
             unit.cached.partial = Some(hash);
@@ -292,8 +302,7 @@ impl Run<'_> {
         self.hits.fetch_add(known.len() as u64, Ordering::Relaxed);
         let mut hashed = self.stage(Stage::Full, unknown, |run, unit| {
             let f = run.facts(unit);
-            let (hash, read) =
-                BUFFER.with_borrow_mut(|buf| full_hash(&f.path, Some(expect(f)), buf))?;
+            let (hash, read) = with_buffer(|buf| full_hash(&f.path, Some(expect(f)), buf))?;
             run.bytes_read.fetch_add(read, Ordering::Relaxed);
             unit.cached.full = Some(hash);
             Ok(())
