@@ -88,7 +88,11 @@ fn run(root: &Path, threads: usize, groups_out: Option<&Path>) -> anyhow::Result
     let walked = start.elapsed();
     // When each stage started, from the first progress report of the stage.
     let stage_start = std::sync::Mutex::new(Vec::new());
-    let exact = find_exact(&files, &(), &Options { threads }, &|p| {
+    let options = Options {
+        threads,
+        ..Options::default()
+    };
+    let exact = find_exact(&files, &(), &options, &|p| {
         if p.files_done == 0 {
             if let Ok(mut starts) = stage_start.lock() {
                 starts.push(format!(

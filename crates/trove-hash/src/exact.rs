@@ -13,8 +13,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -26,6 +26,9 @@ use crate::{CacheKey, CachedHashes, ContentHash, Error, FileFacts, HashCache};
 pub struct Options {
     /// Hashing threads; 0 means one per core.
     pub threads: usize,
+    /// Set to stop early: files not started yet are skipped and [`Exact::cancelled`] is set.
+    /// Hashes computed until then are in the cache already, so the next run resumes there.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// The stage a [`Progress`] report is about.
@@ -101,6 +104,8 @@ pub struct Exact {
     pub stats: Stats,
     /// Files that could not be hashed, each error naming its file; they are in no group.
     pub errors: Vec<Error>,
+    /// The run was cancelled through [`Options::cancel`]: `groups` is empty.
+    pub cancelled: bool,
 }
 
 /// A candidate: one inode of a size group, with its names and what is known of its hashes.
@@ -182,6 +187,7 @@ pub fn find_exact(
         files,
         cache,
         progress,
+        cancel: options.cancel.as_deref(),
         bytes_read: AtomicU64::new(0),
         computed: AtomicU64::new(0),
         hits: AtomicU64::new(0),
@@ -197,6 +203,10 @@ pub fn find_exact(
             .cmp(&a.size)
             .then_with(|| a.copies[0].facts.path.cmp(&b.copies[0].facts.path))
     });
+    let cancelled = run.cancelled();
+    if cancelled {
+        groups.clear();
+    }
     stats.bytes_read = run.bytes_read.into_inner();
     stats.cache_hits = run.hits.into_inner();
     let mut errors = run
@@ -208,6 +218,7 @@ pub fn find_exact(
         groups,
         stats,
         errors,
+        cancelled,
     }
 }
 
@@ -216,6 +227,7 @@ struct Run<'a> {
     files: &'a [FileFacts],
     cache: &'a dyn HashCache,
     progress: &'a (dyn Fn(Progress) + Sync),
+    cancel: Option<&'a AtomicBool>,
     bytes_read: AtomicU64,
     /// Hashes computed in the current stage.
     computed: AtomicU64,
@@ -239,6 +251,10 @@ fn with_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
 }
 
 impl Run<'_> {
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
     fn stages(&self, units: Vec<Unit>, stats: &mut Stats) -> Vec<Group> {
         // 4: sampled hashes. Small files skip it (sampling would read them whole), and so do
         // size groups where every file's full hash is known already.
@@ -338,6 +354,9 @@ impl Run<'_> {
             .into_par_iter()
             .with_max_len(1)
             .filter_map(|mut unit| {
+                if self.cancelled() {
+                    return None;
+                }
                 let outcome = work(self, &mut unit);
                 let size = self.size(&unit);
                 report(

@@ -30,7 +30,15 @@ fn list(root: &Path) -> Vec<FileFacts> {
 }
 
 fn run(files: &[FileFacts], cache: &dyn HashCache) -> Exact {
-    find_exact(files, cache, &Options { threads: 2 }, &|_| {})
+    find_exact(
+        files,
+        cache,
+        &Options {
+            threads: 2,
+            ..Options::default()
+        },
+        &|_| {},
+    )
 }
 
 /// The groups as sorted lists of paths relative to `root` (copies only; links listed apart).
@@ -264,8 +272,37 @@ fn many_threads_on_many_large_files_share_their_buffers_safely() {
     }
     let files = list(dir.path());
     for _ in 0..5 {
-        let exact = find_exact(&files, &(), &Options { threads: 16 }, &|_| {});
+        let options = Options {
+            threads: 16,
+            ..Options::default()
+        };
+        let exact = find_exact(&files, &(), &options, &|_| {});
         assert_eq!(exact.groups.len(), 100);
         assert!(exact.errors.is_empty());
     }
+}
+
+#[test]
+fn a_cancelled_run_stops_and_the_next_one_resumes_from_the_cache() {
+    let dir = adversarial();
+    let files = list(dir.path());
+    let cache = MemoryCache::new();
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let options = Options {
+        threads: 1,
+        cancel: Some(cancel.clone()),
+    };
+    // Cancel as soon as the full stage has hashed two files.
+    let cancelled = find_exact(&files, &cache, &options, &|p| {
+        if p.stage == Stage::Full && p.files_done == 2 {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    });
+    assert!(cancelled.cancelled && cancelled.groups.is_empty());
+    assert_eq!(cancelled.stats.full_hashed, 2);
+    let resumed = run(&files, &cache);
+    assert!(!resumed.cancelled);
+    assert_eq!(resumed.groups.len(), 4);
+    assert_eq!(resumed.stats.full_hashed, 12 - 2);
+    assert_eq!(resumed.stats.partial_hashed, 0);
 }
