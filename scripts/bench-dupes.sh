@@ -10,8 +10,9 @@
 # written to a temporary folder and removed at exit.
 #
 # Trove's side is, for now, the bench binary's `dupes run`: a walk (one lstat per entry) and
-# trove_hash::find_exact with no cache (a fresh library); `trove scan` + `trove dupes` will
-# replace it once the engine calls the crate.
+# trove_hash::find_exact with no cache (a fresh library) and its default threads (4 per core);
+# `trove scan` + `trove dupes` will replace it once the engine calls the crate. The same with
+# one thread per core is timed too, for reference.
 #
 # Correctness: Trove's groups must equal `jdupes -r`'s exactly (files compared by device and
 # inode, so that hard links compare equal whichever name a tool prints); a mismatch exits 1.
@@ -103,6 +104,7 @@ log "hyperfine: $RUNS runs each"
 hyperfine --warmup 1 --runs "$RUNS" --style basic \
     --export-json "$OUT/hyperfine-dupes.json" --export-csv times.csv \
     --command-name trove-hash "$qD run $qT" \
+    --command-name trove-hash-1pc "$qD run $qT --threads $(nproc)" \
     --command-name jdupes "jdupes -r -q $qT > /dev/null" \
     --command-name rmlint "rmlint -T df -o fdupes:/dev/null $qT" \
     --command-name fclones "$qF group $qT > /dev/null 2>&1" >&2
@@ -133,7 +135,9 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
     echo
     echo "| Tool | Mean ± σ | Min | Max | CPU (user+sys) |"
     echo "|---|---|---|---|---|"
-    for p in trove-hash jdupes rmlint fclones; do echo "| $p | $(row $p) |"; done
+    echo "| trove-hash (default: $(($(nproc) * 4)) threads, 4 per core) | $(row trove-hash) |"
+    echo "| trove-hash, one thread per core (\`--threads $(nproc)\`; reference) | $(row trove-hash-1pc) |"
+    for p in jdupes rmlint fclones; do echo "| $p | $(row $p) |"; done
     echo
     echo "| Check | Value | Goal | |"
     echo "|---|---|---|---|"

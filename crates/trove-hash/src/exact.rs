@@ -21,10 +21,15 @@ use rayon::prelude::*;
 use crate::digest::{full_hash, open_checked, partial_of, Expect, SMALL_FILE};
 use crate::{CacheKey, CachedHashes, ContentHash, Error, FileFacts, HashCache};
 
+/// Hashing threads per core when [`Options::threads`] is 0.
+pub const THREADS_PER_CORE: usize = 4;
+
 /// How [`find_exact`] runs.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Hashing threads; 0 means one per core.
+    /// Hashing threads; 0 means [`THREADS_PER_CORE`] per core. More threads than cores keep
+    /// several reads in flight (SSDs and network shares answer faster with a queue) and keep
+    /// Trove's share of a busy machine; on a spinning disk, 1 or 2 avoid seeking back and forth.
     pub threads: usize,
     /// Set to stop early: files not started yet are skipped and [`Exact::cancelled`] is set.
     /// Hashes computed until then are in the cache already, so the next run resumes there.
@@ -175,7 +180,7 @@ pub fn find_exact(
     }
 
     let threads = if options.threads == 0 {
-        std::thread::available_parallelism().map_or(1, usize::from)
+        std::thread::available_parallelism().map_or(1, usize::from) * THREADS_PER_CORE
     } else {
         options.threads
     };
