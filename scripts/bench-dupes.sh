@@ -21,11 +21,11 @@
 #   BENCH_DIR         where the temporary tree goes           (default /tmp/trove-bench)
 #   BENCH_DUPES_MIB   size of the tree in MiB                 (default 2048)
 #   BENCH_SEED        generator seed                          (default 42)
-#   BENCH_DUPES_RUNS  hyperfine runs per tool                 (default 5)
+#   BENCH_DUPES_RUNS  timed rounds (every tool once per round)  (default 7)
 #   BENCH_KEEP=1      keep the tree afterwards
 #   BENCH_STRICT=1    exit 1 when the speed goal (<= 1.0x the fastest peer) is missed
 #
-# Writes bench-out/dupes.md (the report, also printed) and bench-out/hyperfine-dupes.json.
+# Writes bench-out/dupes.md (the report, also printed).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,7 +33,7 @@ cd "$ROOT"
 
 MIB=${BENCH_DUPES_MIB:-2048}
 SEED=${BENCH_SEED:-42}
-RUNS=${BENCH_DUPES_RUNS:-5}
+RUNS=${BENCH_DUPES_RUNS:-7}
 BENCH_DIR=${BENCH_DIR:-/tmp/trove-bench}
 OUT="$ROOT/bench-out"
 GOAL=1.0
@@ -55,7 +55,7 @@ apt_install() {
 }
 command -v jdupes >/dev/null || apt_install jdupes
 command -v rmlint >/dev/null || apt_install rmlint
-command -v hyperfine >/dev/null || apt_install hyperfine
+[ -x /usr/bin/time ] || apt_install time
 FCLONES=$(command -v fclones || echo "$HOME/.cargo/bin/fclones")
 if [ ! -x "$FCLONES" ]; then
     log "installing fclones (cargo install fclones --locked)"
@@ -97,31 +97,50 @@ if cmp -s trove.groups jdupes.groups; then MATCH=pass; else MATCH=FAIL; fi
 log "groups: trove-hash $GROUPS_TROVE, jdupes $GROUPS_JDUPES: $MATCH"
 
 # --- timings (warm cache: the tree was just written and read) -------------------------------
+# Interleaved rounds rather than hyperfine's one-command-after-another: on a shared machine the
+# load drifts over a run, and interleaving gives every tool the same drift. Each round runs
+# every tool once, in an order rotated by one per round; one untimed warm-up round first.
+TOOLS=(trove-hash trove-hash-1pc jdupes rmlint fclones)
+cmd_of() {
+    case "$1" in
+        trove-hash) echo "$qD run $qT" ;;
+        trove-hash-1pc) echo "$qD run $qT --threads $(nproc)" ;;
+        jdupes) echo "jdupes -r -q $qT" ;;
+        rmlint) echo "rmlint -T df -o fdupes:/dev/null $qT" ;;
+        fclones) echo "$qF group $qT" ;;
+    esac
+}
 qD=$(printf %q "$DUPES")
 qT=$(printf %q "$TREE")
 qF=$(printf %q "$FCLONES")
-log "hyperfine: $RUNS runs each"
-hyperfine --warmup 1 --runs "$RUNS" --style basic \
-    --export-json "$OUT/hyperfine-dupes.json" --export-csv times.csv \
-    --command-name trove-hash "$qD run $qT" \
-    --command-name trove-hash-1pc "$qD run $qT --threads $(nproc)" \
-    --command-name jdupes "jdupes -r -q $qT > /dev/null" \
-    --command-name rmlint "rmlint -T df -o fdupes:/dev/null $qT" \
-    --command-name fclones "$qF group $qT > /dev/null 2>&1" >&2
+: > times.txt
+for round in $(seq 0 "$RUNS"); do
+    log "round $round of $RUNS (0 is the warm-up)"
+    n=${#TOOLS[@]}
+    for k in $(seq 0 $((n - 1))); do
+        tool=${TOOLS[$(((k + round) % n))]}
+        /usr/bin/time -f "%e %U %S" -o time.txt bash -c "$(cmd_of "$tool") > /dev/null 2>&1" ||
+            die "$tool failed"
+        [ "$round" -eq 0 ] || echo "$tool $(cat time.txt)" >> times.txt
+    done
+done
 
 # --- report -------------------------------------------------------------------------------
-csv() { # NAME FIELD: from hyperfine's CSV (command,mean,stddev,median,user,system,min,max)
-    awk -F, -v n="$1" -v f="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-                                 $1 == n { print $col[f] }' times.csv
+stat_of() { # TOOL FIELD: median | min | max of wall seconds, or cpu (mean user+sys)
+    awk -v t="$1" -v f="$2" '$1 == t { w[n++] = $2; cpu += $3 + $4 }
+        END { asort_n(w, n); if (f == "median") print (n % 2 ? w[(n-1)/2] : (w[n/2-1] + w[n/2]) / 2);
+              else if (f == "min") print w[0]; else if (f == "max") print w[n-1]; else print cpu / n }
+        function asort_n(a, n,   i, j, x) { for (i = 1; i < n; i++) { x = a[i];
+            for (j = i - 1; j >= 0 && a[j] > x; j--) a[j+1] = a[j]; a[j+1] = x } }' times.txt
 }
 row() {
-    awk -v m="$(csv "$1" mean)" -v s="$(csv "$1" stddev)" -v lo="$(csv "$1" min)" \
-        -v hi="$(csv "$1" max)" -v u="$(csv "$1" user)" -v y="$(csv "$1" system)" \
-        'BEGIN { printf "%.3f s ± %.3f | %.3f s | %.3f s | %.2f s", m, s, lo, hi, u + y }'
+    printf '%.3f s | %.3f s | %.3f s | %.2f s' "$(stat_of "$1" median)" "$(stat_of "$1" min)" \
+        "$(stat_of "$1" max)" "$(stat_of "$1" cpu)"
 }
-FASTEST=$(for p in jdupes rmlint fclones; do echo "$(csv $p mean) $p"; done | sort -g | head -n1)
+FASTEST=$(for p in jdupes rmlint fclones; do echo "$(stat_of $p median) $p"; done | sort -g | head -n1)
 FASTEST_NAME=${FASTEST#* }
-RATIO=$(awk -v a="$(csv trove-hash mean)" -v b="${FASTEST% *}" 'BEGIN { printf "%.2f", a / b }')
+RATIO=$(awk -v a="$(stat_of trove-hash median)" -v b="${FASTEST% *}" 'BEGIN { printf "%.2f", a / b }')
+RATIO_MIN=$(awk -v a="$(stat_of trove-hash min)" -v b="$(stat_of "$FASTEST_NAME" min)" 'BEGIN { printf "%.2f", a / b }')
 VERDICT=$(awk -v r="$RATIO" -v g="$GOAL" 'BEGIN { print (r <= g ? "met" : "**missed**") }')
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 {
@@ -131,9 +150,9 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
     echo "- Trove commit: $COMMIT; peers: $(jdupes --version | head -n1), rmlint $(rmlint --version 2>&1 | head -n1 | awk '{print $2}'), $("$FCLONES" --version)"
     echo "- Tree: \`dupes gen --mib $MIB --seed $SEED\` → $SUMMARY (written in ${gen_secs} s)"
     echo "- Trove's side: walk + \`trove_hash::find_exact\`, no cache (\`trove scan\` + \`trove dupes\` not wired yet): $(sed 's/^trove-hash: //' trove.log | tail -n1)"
-    echo "- hyperfine: warmup 1, $RUNS runs each, warm cache. Commands: \`dupes run TREE\`, \`jdupes -r -q TREE\`, \`rmlint -T df -o fdupes:/dev/null TREE\`, \`fclones group TREE\`"
+    echo "- $RUNS interleaved rounds after a warm-up round, warm cache, each command timed by \`/usr/bin/time\`. Commands: \`dupes run TREE\`, \`jdupes -r -q TREE\`, \`rmlint -T df -o fdupes:/dev/null TREE\`, \`fclones group TREE\`"
     echo
-    echo "| Tool | Mean ± σ | Min | Max | CPU (user+sys) |"
+    echo "| Tool | Median | Min | Max | CPU (user+sys, mean) |"
     echo "|---|---|---|---|---|"
     echo "| trove-hash (default: $(($(nproc) * 4)) threads, 4 per core) | $(row trove-hash) |"
     echo "| trove-hash, one thread per core (\`--threads $(nproc)\`; reference) | $(row trove-hash-1pc) |"
@@ -141,7 +160,8 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
     echo
     echo "| Check | Value | Goal | |"
     echo "|---|---|---|---|"
-    echo "| trove-hash / fastest peer ($FASTEST_NAME) | ${RATIO}× | ≤ ${GOAL}× | $VERDICT |"
+    echo "| trove-hash / fastest peer ($FASTEST_NAME), medians | ${RATIO}× | ≤ ${GOAL}× | $VERDICT |"
+    echo "| trove-hash / $FASTEST_NAME, minimums (reference) | ${RATIO_MIN}× | | |"
     echo "| groups equal to \`jdupes -r\` ($GROUPS_TROVE vs $GROUPS_JDUPES) | $MATCH | pass | |"
 } | tee "$OUT/dupes.md"
 
