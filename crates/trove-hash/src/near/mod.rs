@@ -115,3 +115,43 @@ fn root(parent: &mut [usize], mut i: usize) -> usize {
     }
     i
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A still print of 32 bytes whose first `ones` bits are set.
+    fn still(ones: usize) -> Fingerprint {
+        let mut bits = vec![0u8; 32];
+        for i in 0..ones {
+            bits[i / 8] |= 1 << (i % 8);
+        }
+        Fingerprint::Still(StillPrint::from_bits(bits))
+    }
+
+    #[test]
+    fn groups_are_transitive_and_scored_by_their_weakest_link() {
+        // A~B 12 bits apart (0.953), B~C 20 (0.922), A~C 32 (0.875); D is far from all.
+        let prints = [still(0), still(12), still(32), still(200)];
+        let groups = near_groups(&prints, 0.9);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].members, [0, 1, 2]);
+        assert!((groups[0].score - (1.0 - 20.0 / 256.0)).abs() < 1e-6);
+        assert!(near_groups(&prints, 0.99).is_empty());
+    }
+
+    #[test]
+    fn stored_bytes_that_are_not_a_fingerprint_are_refused() {
+        for bytes in [
+            &b""[..],
+            b"X",
+            b"S\x09ab",
+            b"S\x01",
+            b"V\x01\x00",
+            b"V\x01aaaabbbbbbbb",
+            b"V\x01aaaabbbbbbbb\x07",
+        ] {
+            assert!(Fingerprint::from_bytes(bytes).is_err(), "{bytes:?}");
+        }
+    }
+}

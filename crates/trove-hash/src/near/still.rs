@@ -45,6 +45,11 @@ pub fn still_print(path: &Path) -> Result<StillPrint> {
 }
 
 impl StillPrint {
+    #[cfg(test)]
+    pub(super) fn from_bits(bits: Vec<u8>) -> StillPrint {
+        StillPrint { bits }
+    }
+
     /// The hash's bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bits

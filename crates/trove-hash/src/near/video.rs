@@ -281,6 +281,9 @@ impl VideoPrint {
                 _ => return Err(bad("bad frame flag")),
             }
         }
+        if frames.is_empty() {
+            return Err(bad("no frames"));
+        }
         Ok(VideoPrint {
             rate: f32::from_le_bytes(*rate),
             duration: f64::from_le_bytes(*duration),
