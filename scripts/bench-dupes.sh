@@ -10,9 +10,9 @@
 # written to a temporary folder and removed at exit.
 #
 # Trove's side is, for now, the bench binary's `dupes run`: a walk (one lstat per entry) and
-# trove_hash::find_exact with no cache (a fresh library) and its default threads (4 per core);
-# `trove scan` + `trove dupes` will replace it once the engine calls the crate. The same with
-# one thread per core is timed too, for reference.
+# trove_hash::find_exact with no cache (a fresh library) and its default threads (one per
+# core); `trove scan` + `trove dupes` will replace it once the engine calls the crate. The same
+# with 4 threads per core is timed too, for reference.
 #
 # Correctness: Trove's groups must equal `jdupes -r`'s exactly (files compared by device and
 # inode, so that hard links compare equal whichever name a tool prints); a mismatch exits 1.
@@ -100,11 +100,11 @@ log "groups: trove-hash $GROUPS_TROVE, jdupes $GROUPS_JDUPES: $MATCH"
 # Interleaved rounds rather than hyperfine's one-command-after-another: on a shared machine the
 # load drifts over a run, and interleaving gives every tool the same drift. Each round runs
 # every tool once, in an order rotated by one per round; one untimed warm-up round first.
-TOOLS=(trove-hash trove-hash-1pc jdupes rmlint fclones)
+TOOLS=(trove-hash trove-hash-4pc jdupes rmlint fclones)
 cmd_of() {
     case "$1" in
         trove-hash) echo "$qD run $qT" ;;
-        trove-hash-1pc) echo "$qD run $qT --threads $(nproc)" ;;
+        trove-hash-4pc) echo "$qD run $qT --threads $(($(nproc) * 4))" ;;
         jdupes) echo "jdupes -r -q $qT" ;;
         rmlint) echo "rmlint -T df -o fdupes:/dev/null $qT" ;;
         fclones) echo "$qF group $qT" ;;
@@ -154,8 +154,8 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
     echo
     echo "| Tool | Median | Min | Max | CPU (user+sys, mean) |"
     echo "|---|---|---|---|---|"
-    echo "| trove-hash (default: $(($(nproc) * 4)) threads, 4 per core) | $(row trove-hash) |"
-    echo "| trove-hash, one thread per core (\`--threads $(nproc)\`; reference) | $(row trove-hash-1pc) |"
+    echo "| trove-hash (default: one thread per core) | $(row trove-hash) |"
+    echo "| trove-hash, 4 threads per core (\`--threads $(($(nproc) * 4))\`; reference) | $(row trove-hash-4pc) |"
     for p in jdupes rmlint fclones; do echo "| $p | $(row $p) |"; done
     echo
     echo "| Check | Value | Goal | |"

@@ -21,15 +21,12 @@ use rayon::prelude::*;
 use crate::digest::{full_hash, open_checked, partial_of, Expect, SMALL_FILE};
 use crate::{CacheKey, CachedHashes, ContentHash, Error, FileFacts, HashCache};
 
-/// Hashing threads per core when [`Options::threads`] is 0.
-pub const THREADS_PER_CORE: usize = 4;
-
 /// How [`find_exact`] runs.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Hashing threads; 0 means [`THREADS_PER_CORE`] per core. More threads than cores keep
-    /// several reads in flight (SSDs and network shares answer faster with a queue) and keep
-    /// Trove's share of a busy machine; on a spinning disk, 1 or 2 avoid seeking back and forth.
+    /// Hashing threads; 0 means one per core. With a warm cache hashing is CPU-bound and more
+    /// threads than cores did not help (docs/benchmarks.md); cold reads from SSDs or network
+    /// shares may gain from a few more in flight, and a spinning disk from 1 or 2.
     pub threads: usize,
     /// Set to stop early: files not started yet are skipped and [`Exact::cancelled`] is set.
     /// Hashes computed until then are in the cache already, so the next run resumes there.
@@ -180,7 +177,7 @@ pub fn find_exact(
     }
 
     let threads = if options.threads == 0 {
-        std::thread::available_parallelism().map_or(1, usize::from) * THREADS_PER_CORE
+        std::thread::available_parallelism().map_or(1, usize::from)
     } else {
         options.threads
     };

@@ -30,7 +30,5 @@ mod process;
 pub use cache::{CacheKey, CachedHashes, HashCache, MemoryCache};
 pub use digest::{hash_file, partial_hash, verify, ContentHash, PARTIAL_BLOCK, PARTIAL_SCHEME};
 pub use error::{Error, Result};
-pub use exact::{
-    find_exact, Exact, FileCopy, Group, Options, Progress, Stage, Stats, THREADS_PER_CORE,
-};
+pub use exact::{find_exact, Exact, FileCopy, Group, Options, Progress, Stage, Stats};
 pub use facts::FileFacts;
