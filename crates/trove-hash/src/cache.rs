@@ -47,7 +47,10 @@ pub struct CachedHashes {
 /// catalog; [`MemoryCache`] keeps them for one process.
 ///
 /// Called from several hashing threads at once; `put` is called once per file version hashed,
-/// with everything known of it (earlier values included), so it may simply overwrite.
+/// with everything known of it (earlier values included), so it may simply overwrite. A store
+/// that is slow to query from many threads (SQLite) can instead fill a [`MemoryCache`] with the
+/// hashes of the files it passes in (it is a `FromIterator`), run with that, and write back
+/// [`MemoryCache::into_entries`].
 pub trait HashCache: Sync {
     /// What is known of this file version, if anything.
     fn get(&self, key: &CacheKey) -> Option<CachedHashes>;
@@ -77,11 +80,29 @@ impl MemoryCache {
         self.len() == 0
     }
 
+    /// Everything it holds, in no particular order: for writing back to a lasting store after a
+    /// run that was given a cache filled from it (see [`HashCache`]).
+    pub fn into_entries(self) -> Vec<(CacheKey, CachedHashes)> {
+        self.entries
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .into_iter()
+            .collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CacheKey, CachedHashes>> {
         // A panic elsewhere cannot leave a half-written entry, so a poisoned lock is still usable.
         self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl FromIterator<(CacheKey, CachedHashes)> for MemoryCache {
+    fn from_iter<I: IntoIterator<Item = (CacheKey, CachedHashes)>>(entries: I) -> Self {
+        MemoryCache {
+            entries: Mutex::new(entries.into_iter().collect()),
+        }
     }
 }
 
@@ -102,4 +123,27 @@ impl HashCache for () {
     }
 
     fn put(&self, _key: &CacheKey, _hashes: CachedHashes) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_memory_cache_is_filled_from_and_emptied_into_entries() {
+        let key = CacheKey {
+            dev: 1,
+            ino: 2,
+            size: 3,
+            mtime_ns: -4,
+        };
+        let hashes = CachedHashes {
+            partial: None,
+            full: Some(ContentHash([7; 32])),
+        };
+        let cache: MemoryCache = [(key, hashes)].into_iter().collect();
+        assert_eq!(cache.get(&key), Some(hashes));
+        assert_eq!(cache.get(&CacheKey { size: 4, ..key }), None);
+        assert_eq!(cache.into_entries(), [(key, hashes)]);
+    }
 }
