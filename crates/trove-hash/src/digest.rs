@@ -79,7 +79,7 @@ pub fn verify(path: &Path, expected: &ContentHash) -> Result<bool> {
 /// Equal files have equal partial hashes; files that differ in their first, middle or last bytes,
 /// or in size, almost surely do not. A match proves nothing: only [`hash_file`] does.
 pub fn partial_hash(path: &Path) -> Result<ContentHash> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = open_checked(path, None)?;
     let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut buf = Vec::new();
     partial_of(&file, path, size, &mut buf)
@@ -135,11 +135,24 @@ pub(crate) struct Expect {
     pub(crate) mtime_ns: i64,
 }
 
-/// Opens `path` and, when `expect` is given, checks that it is still that version.
+/// Opens the regular file `path` and, when `expect` is given, checks that it is still that
+/// version.
+///
+/// The open does not block: a FIFO put where a file was listed would otherwise wait forever for
+/// a writer. (Regular files ignore the flag.)
 pub(crate) fn open_checked(path: &Path, expect: Option<Expect>) -> Result<File> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        let not_file = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
+        return Err(Error::io(path, not_file));
+    }
     if let Some(expect) = expect {
-        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
         if meta.len() != expect.size || mtime_ns(&meta) != expect.mtime_ns {
             return Err(Error::Changed {
                 path: path.to_path_buf(),

@@ -306,3 +306,34 @@ fn a_cancelled_run_stops_and_the_next_one_resumes_from_the_cache() {
     assert_eq!(resumed.stats.full_hashed, 12 - 2);
     assert_eq!(resumed.stats.partial_hashed, 0);
 }
+
+#[test]
+fn a_fifo_where_a_file_was_listed_is_an_error_not_a_hang() {
+    let dir = TempDir::new().expect("temp dir");
+    let content = Bytes::new(17).fill(70_000);
+    write(dir.path(), "a.bin", &content);
+    let b = write(dir.path(), "b.bin", &content);
+    let files = list(dir.path());
+    std::fs::remove_file(&b).expect("remove");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&b)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success());
+    // Opening a FIFO for reading blocks until a writer comes, unless the open does not block.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(run(&files, &()));
+    });
+    let exact = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("find_exact hung on a FIFO");
+    assert!(exact.groups.is_empty());
+    assert_eq!(exact.errors.len(), 1);
+    assert!(
+        exact.errors[0].to_string().contains("not a regular file"),
+        "{}",
+        exact.errors[0]
+    );
+    assert!(hash_file(&b).is_err());
+}
