@@ -22,6 +22,7 @@ packages=(
 if [[ $want_bench -eq 1 ]]; then
   packages+=(hyperfine time)
   packages+=(libvips-tools)  # previews bench (scripts/bench-previews.sh): vipsthumbnail, the stills peer
+  packages+=(jdupes rmlint)  # trove-hash: peers of scripts/bench-dupes.sh (fclones: cargo install)
 fi
 
 missing=()
