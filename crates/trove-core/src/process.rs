@@ -102,3 +102,27 @@ fn drain<R: Read + Send + 'static>(mut pipe: R, limit: usize) -> JoinHandle<Vec<
 fn join(handle: JoinHandle<Vec<u8>>) -> Vec<u8> {
     handle.join().unwrap_or_default()
 }
+
+/// Finds `name` (ffmpeg, ffprobe) beside this program or on `PATH`; Trove never downloads it.
+pub fn find_tool(name: &str) -> Option<std::path::PathBuf> {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(name)));
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    beside
+        .into_iter()
+        .chain(
+            on_path
+                .into_iter()
+                .filter(|dir| !dir.as_os_str().is_empty())
+                .map(|dir| dir.join(name)),
+        )
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}

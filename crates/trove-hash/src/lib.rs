@@ -15,7 +15,7 @@
 //! - *Invariant*: knows nothing of the catalog, jobs or the engine: facts in, groups and hashes
 //!   out. Persisting hashes is the caller's business, through its own [`HashCache`].
 //! - *Invariant*: one unreadable file never stops a run; it is reported with its path.
-//! - *Invariant*: every external process (ffmpeg, ffprobe) is started by `process::run` with a
+//! - *Invariant*: every external process (ffmpeg, ffprobe) is started by `trove_core::process::run` with a
 //!   time limit; clippy's `disallowed-methods` enforces it. ffmpeg is never downloaded.
 //! - Not useful for: deciding which copy to keep, or removing anything.
 
@@ -25,7 +25,6 @@ mod error;
 mod exact;
 mod facts;
 pub mod near;
-mod process;
 
 pub use cache::{CacheKey, CachedHashes, HashCache, MemoryCache};
 pub use digest::{hash_file, partial_hash, verify, ContentHash, PARTIAL_BLOCK, PARTIAL_SCHEME};

@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::process::{find_tool, run, RunError};
 use crate::{Error, Result};
+use trove_core::process::{find_tool, run, RunError};
 
 pub(super) const TAG: u8 = b'V';
 const VERSION: u8 = 1;
@@ -122,7 +122,7 @@ fn duration(path: &Path, timeout: Duration) -> Result<f64> {
 fn finished(
     path: &Path,
     program: &'static str,
-    outcome: Result<crate::process::Finished, RunError>,
+    outcome: Result<trove_core::process::Finished, RunError>,
     options: &VideoOptions,
 ) -> Result<Vec<u8>> {
     match outcome {
