@@ -201,10 +201,13 @@ impl SearchIndex {
             None
         };
         let is_new = existing.is_none();
-        let (index, applied_seq) = match existing {
+        let (mut index, applied_seq) = match existing {
             Some(found) => found,
             None => (Index::create_in_dir(dir, schema)?, None),
         };
+        // Segments are searched in parallel, one thread per core: a query over a million
+        // documents is mostly per-segment work (scoring, counting facets).
+        index.set_default_multithread_executor()?;
         index.tokenizers().register(WORDS, tokenizer::analyzer());
         index
             .tokenizers()
