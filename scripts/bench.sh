@@ -186,6 +186,43 @@ RSS_FD=$(rss_kib fdfind -u --type f . "$TREE")
 RSS_FULL=$(rss_kib "$TROVE" --library "$LIB3" scan)
 RSS_RESCAN=$(rss_kib "$TROVE" --library "$LIB3" scan)
 
+# --- a quiet machine: search while a first scan + probe runs in the background ------------
+# The background work runs as `trove` runs it by default (nice 10, best-effort I/O level 7),
+# then again with --foreground (normal priority), each for QUIET_SECS; meanwhile a loop runs
+# `trove search` processes on the indexed library. Latencies per process, in ms.
+QUIET_SECS=${BENCH_QUIET_SECS:-40}
+search_loop() { # SECONDS OUT: run `trove search` until SECONDS pass, one latency (ms) per line
+    local end=$((SECONDS + $1)) t0 t1
+    : >"$2"
+    while [ $SECONDS -lt $end ]; do
+        t0=$(date +%s%N)
+        "$TROVE" --library "$LIB2" search "call sheet" --json >/dev/null
+        t1=$(date +%s%N)
+        echo $(((t1 - t0) / 1000)) >>"$2"
+        sleep 0.1
+    done
+}
+pct() { # FILE P: the P-th percentile of the numbers in FILE (µs) as ms
+    sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END {
+        i = int((NR - 1) * p / 100) + 1; printf "%.1f", v[i] / 1000 }'
+}
+busy_run() { # NAME [--foreground]
+    local lib="$RUN_DIR/lib-quiet-$1"
+    rm -rf "$lib"
+    "$TROVE" --library "$lib" source add "$TREE" >/dev/null
+    ( timeout "$QUIET_SECS" bash -c "$qT --library $(printf %q "$lib") $2 scan >/dev/null 2>&1 &&
+        $qT --library $(printf %q "$lib") $2 jobs wait >/dev/null 2>&1" ) &
+    local bg=$!
+    search_loop "$QUIET_SECS" "$RUN_DIR/quiet-$1.txt"
+    wait "$bg" 2>/dev/null || true
+    rm -rf "$lib"
+}
+log "quiet machine: idle search latency"
+search_loop 10 "$RUN_DIR/quiet-idle.txt"
+log "quiet machine: search during a first scan + probe (lowered priority, then --foreground)"
+busy_run lowered ""
+busy_run foreground --foreground
+
 # --- report -------------------------------------------------------------------------------
 csv() { # NAME FIELD: from hyperfine's CSV (command,mean,stddev,median,user,system,min,max)
     awk -F, -v f="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
@@ -245,6 +282,20 @@ FS=$(findmnt -no FSTYPE -T "$RUN_DIR" 2>/dev/null || echo unknown)
     done
     echo
     echo "Slowest median ${SEARCH_WORST} ms; goal ≤ ${GOAL_SEARCH_PROCESS_MS} ms: $V_SEARCH."
+    echo
+    echo "A \`trove search\` process every 0.1 s on the indexed library while a first scan + probe of the same tree runs into a fresh library for ${QUIET_SECS} s (latency per process, ms):"
+    echo
+    echo "| Background work | searches | p50 | p95 | max |"
+    echo "|---|---|---|---|---|"
+    for q in idle lowered foreground; do
+        f="$RUN_DIR/quiet-$q.txt"
+        case $q in
+            idle) label="none (idle)" ;;
+            lowered) label="scan + probe at lowered priority (default)" ;;
+            foreground) label="scan + probe at normal priority (\`--foreground\`)" ;;
+        esac
+        echo "| $label | $(wc -l <"$f") | $(pct "$f" 50) | $(pct "$f" 95) | $(pct "$f" 100) |"
+    done
     echo
     echo "| Check | Value |"
     echo "|---|---|"

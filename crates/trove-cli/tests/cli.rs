@@ -83,16 +83,15 @@ impl Setup {
     }
 }
 
-/// The nice value (field 19) of a `/proc/.../stat` file.
-fn nice_of(stat: &str) -> i64 {
+/// The nice value (field 19) and scheduling policy (field 41) of a `/proc/.../stat` file.
+fn nice_and_policy(stat: &str) -> (i64, i64) {
     let text = std::fs::read_to_string(stat).expect("stat");
     // The command name (field 2) may hold spaces; fields after its closing parenthesis are plain.
-    let after = &text[text.rfind(')').expect("comm") + 2..];
-    after
+    let fields: Vec<&str> = text[text.rfind(')').expect("comm") + 2..]
         .split(' ')
-        .nth(16)
-        .and_then(|f| f.parse().ok())
-        .expect("nice")
+        .collect();
+    let field = |n: usize| fields[n - 3].parse().expect("a number");
+    (field(19), field(41))
 }
 
 fn count(v: &Value, key: &str) -> u64 {
@@ -324,14 +323,18 @@ fn watch_follows_changes_until_terminated() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn watch");
-    // Background work runs quietly: every thread of the watcher at nice 10 and the lowest
-    // best-effort I/O level (inherited from the main thread, set before the runtime started).
-    let own_nice = nice_of(&format!("/proc/{}/stat", std::process::id()));
+    // Background work runs quietly: every thread of the watcher in the idle CPU class at nice
+    // 19 (inherited from the main thread, set before the runtime started its threads).
     std::thread::sleep(Duration::from_millis(300));
     let tasks = std::fs::read_dir(format!("/proc/{}/task", child.id())).expect("tasks");
     for task in tasks.flatten() {
-        let nice = nice_of(&task.path().join("stat").to_string_lossy());
-        assert_eq!(nice, own_nice.max(10), "thread {:?}", task.file_name());
+        let (nice, policy) = nice_and_policy(&task.path().join("stat").to_string_lossy());
+        assert_eq!(
+            (nice, policy),
+            (19, 5),
+            "thread {:?}: nice, SCHED_IDLE",
+            task.file_name()
+        );
     }
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();

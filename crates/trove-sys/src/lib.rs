@@ -14,13 +14,18 @@ pub struct Quiet {
     /// Use the idle I/O class (only when no one else reads or writes the disk) instead of the
     /// lowest best-effort level.
     pub idle_io: bool,
+    /// Use the idle CPU scheduling class (`SCHED_IDLE`: only cycles no one else wants).
+    pub idle_cpu: bool,
 }
 
 impl Default for Quiet {
+    /// What desktop indexers do: idle CPU and I/O classes, so whatever a person runs comes
+    /// first, and the niceness at its lowest for systems where the classes are not available.
     fn default() -> Self {
         Quiet {
-            nice: 10,
-            idle_io: false,
+            nice: 19,
+            idle_io: true,
+            idle_cpu: true,
         }
     }
 }
@@ -32,6 +37,8 @@ pub struct Applied {
     pub cpu: bool,
     /// The I/O priority was set.
     pub io: bool,
+    /// The idle CPU scheduling class was set (when asked).
+    pub idle_cpu: bool,
 }
 
 /// Lowers the CPU and I/O priority of the calling thread and of what it starts from now on.
@@ -40,6 +47,7 @@ pub fn lower_priority(quiet: Quiet) -> Applied {
     Applied {
         cpu: lower_cpu(quiet.nice.clamp(0, 19)),
         io: lower_io(quiet.idle_io),
+        idle_cpu: quiet.idle_cpu && imp::set_idle_scheduling(),
     }
 }
 
@@ -51,6 +59,18 @@ pub fn current_nice() -> Option<i32> {
 /// The calling thread's I/O priority as `(class, level)` (Linux: class 2 best-effort, 3 idle).
 pub fn current_io_priority() -> Option<(i32, i32)> {
     imp::current_io_priority()
+}
+
+/// Whether the calling thread runs in the idle CPU scheduling class.
+pub fn is_idle_scheduled() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        imp::scheduling_policy() == Some(libc::SCHED_IDLE)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
 }
 
 fn lower_cpu(nice: i32) -> bool {
@@ -85,6 +105,23 @@ mod imp {
         // calling thread.
         let done = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) };
         done == 0
+    }
+
+    pub(super) fn set_idle_scheduling() -> bool {
+        let param = libc::sched_param { sched_priority: 0 };
+        #[allow(unsafe_code)]
+        // SAFETY: `param` is a valid sched_param for the duration of the call; 0 is the
+        // calling thread.
+        let done = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
+        done == 0
+    }
+
+    /// The calling thread's scheduling policy.
+    pub(super) fn scheduling_policy() -> Option<i32> {
+        #[allow(unsafe_code)]
+        // SAFETY: sched_getscheduler takes a thread id and touches no memory.
+        let policy = unsafe { libc::sched_getscheduler(0) };
+        (policy >= 0).then_some(policy)
     }
 
     pub(super) fn set_io_priority((class, level): (i32, i32)) -> bool {
@@ -130,6 +167,12 @@ mod imp {
     pub(super) fn set_io_priority(_priority: (i32, i32)) -> bool {
         false
     }
+    pub(super) fn set_idle_scheduling() -> bool {
+        false
+    }
+    pub(super) fn scheduling_policy() -> Option<i32> {
+        None
+    }
     pub(super) fn current_io_priority() -> Option<(i32, i32)> {
         None
     }
@@ -147,8 +190,12 @@ mod tests {
             let applied = lower_priority(Quiet {
                 nice: (before + 5).min(19),
                 idle_io: false,
+                idle_cpu: false,
             });
-            assert!(applied.cpu && applied.io, "{applied:?}");
+            assert!(
+                applied.cpu && applied.io && !applied.idle_cpu,
+                "{applied:?}"
+            );
             assert_eq!(current_nice(), Some((before + 5).min(19)));
             assert_eq!(current_io_priority(), Some((2, 7)));
             let child = std::thread::spawn(|| (current_nice(), current_io_priority()))
@@ -163,8 +210,15 @@ mod tests {
             lower_priority(Quiet {
                 nice: 0,
                 idle_io: false,
+                idle_cpu: false,
             });
             assert_eq!(current_nice(), Some((before + 5).min(19)));
+            // The default goes all the way: idle classes for CPU and I/O.
+            let applied = lower_priority(Quiet::default());
+            assert!(applied.cpu && applied.io && applied.idle_cpu, "{applied:?}");
+            assert!(is_idle_scheduled());
+            assert_eq!(current_io_priority(), Some((3, 0)));
+            assert_eq!(current_nice(), Some(19));
         })
         .join()
         .expect("test thread");
