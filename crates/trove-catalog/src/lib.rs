@@ -8,6 +8,7 @@
 //! the migration), so followers such as the search index never miss one.
 
 mod collections;
+mod dupes;
 mod edits;
 mod error;
 mod follow;
@@ -19,6 +20,7 @@ mod sources;
 mod views;
 
 pub use collections::{Collection, Journal, NewCollection};
+pub use dupes::{quarantine_path, FileHashRow, LocalFile, Removal};
 pub use edits::{Edit, UndoReport};
 pub use error::{Error, Result};
 pub use follow::{AssetRecord, ChangedAssets};

@@ -119,6 +119,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find duplicate files (exact copies; look-alikes with --near), or remove extra copies.
+    Dupes {
+        #[command(subcommand)]
+        command: Option<DupesCommand>,
+        /// Also group look-alike pictures and videos (re-encodes, resizes, trims).
+        #[arg(long)]
+        near: bool,
+        /// Print one JSON document: {"groups":[{"kind","size","members":[LOCATION...]}]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manual collections and saved searches.
     Collection {
         #[command(subcommand)]
@@ -136,6 +147,26 @@ enum Command {
     Show {
         /// The asset.
         asset: OsString,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DupesCommand {
+    /// Move the extra copies of exact duplicates to the library's quarantine (undoable).
+    Remove {
+        /// Which copy stays: keep-oldest, keep-highest-quality, keep-online,
+        /// keep-in-source:SOURCE.
+        #[arg(long)]
+        policy: String,
+        /// Say what would be removed; change nothing.
+        #[arg(long, conflicts_with = "apply", required_unless_present = "apply")]
+        dry_run: bool,
+        /// Remove them.
+        #[arg(long)]
+        apply: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -474,6 +505,73 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Meta { command } => meta(&library, command).await?,
         Command::Collection { command } => collection(&library, command).await?,
+        Command::Dupes {
+            command: None,
+            near,
+            json,
+        } => {
+            let report = library.find_dupes(near).await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                for group in &report.groups {
+                    println!("{} group, {} bytes each:", group.kind, group.size);
+                    for m in &group.members {
+                        println!("  {}", m.path);
+                    }
+                }
+                println!(
+                    "{} groups among {} files",
+                    report.groups.len(),
+                    report.files
+                );
+            }
+            for error in &report.errors {
+                eprintln!("not read: {error}");
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Dupes {
+            command:
+                Some(DupesCommand::Remove {
+                    policy,
+                    dry_run: _,
+                    apply,
+                    json,
+                }),
+            ..
+        } => {
+            let policy: trove_engine::KeepPolicy = policy
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("--{e}"))?;
+            let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+            let report = library.remove_dupes(&policy, apply, &line).await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                for group in &report.groups {
+                    if let Some(keep) = &group.keep {
+                        println!("keep    {}", keep.path);
+                    }
+                    for m in &group.remove {
+                        println!("{} {}", if apply { "removed" } else { "remove " }, m.path);
+                    }
+                    for s in &group.skipped {
+                        println!("skip    {} ({})", s.member.path, s.reason);
+                    }
+                }
+                let verb = if apply {
+                    "moved to the quarantine"
+                } else {
+                    "would be removed"
+                };
+                println!("{} copies, {} bytes {verb}", report.removed, report.bytes);
+                if let Some(b) = report.batch {
+                    println!("edit batch {b} (trove undo {b} puts them back)");
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Command::Proxies {
             wait,
             workers,

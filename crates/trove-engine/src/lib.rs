@@ -4,6 +4,7 @@
 //! journals). Its methods are the workflows: add sources, scan them, watch them, report.
 
 mod collections;
+mod dupes;
 mod error;
 mod exchange;
 mod jobs;
@@ -17,6 +18,10 @@ mod volumes;
 mod watch;
 
 pub use collections::CollectionChange;
+pub use dupes::{
+    DupeGroup, DupeMember, DupesReport, GroupPlan, KeepPolicy, RemovalReport, Skipped,
+    QUARANTINE_DIR,
+};
 pub use error::{Error, Result};
 pub use exchange::{
     ExportFormat, ExportProblem, ExportReport, ImportChange, ImportProblem, ImportReport,

@@ -215,7 +215,16 @@ impl Library {
 
     /// Reverts the edit batch `batch`, or the last one not yet undone.
     pub async fn undo(&self, batch: Option<i64>) -> Result<UndoReport> {
-        self.catalog.undo(batch).await?.ok_or_else(|| match batch {
+        // Copies a duplicate removal moved away go back first (verified); if one cannot, the
+        // batch stays as it is.
+        let target = match batch {
+            Some(b) => Some(b),
+            None => self.catalog.last_open_batch().await?,
+        };
+        if let Some(target) = target {
+            self.restore_removals(target).await?;
+        }
+        self.catalog.undo(target).await?.ok_or_else(|| match batch {
             Some(b) => Error::NotFound(format!("edit batch {b} (or it was already undone)")),
             None => Error::InvalidInput("there is no edit to undo".to_owned()),
         })

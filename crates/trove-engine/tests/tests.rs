@@ -3,6 +3,7 @@
 //! Each test builds its own tree in a temp folder; waits poll the catalog with a deadline.
 
 mod acceptance;
+mod dupes;
 mod exchange;
 mod jobs;
 mod meta;
