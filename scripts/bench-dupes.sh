@@ -70,6 +70,12 @@ DUPES=$(cargo bench -p trove-hash --bench dupes --no-run 2>&1 | tee /dev/stderr 
 case "$DUPES" in /*) ;; *) DUPES="$ROOT/$DUPES" ;; esac # cargo prints it relative to here
 [ -x "$DUPES" ] || die "bench binary not found (cargo bench -p trove-hash --bench dupes --no-run)"
 
+log "building the trove CLI (release)"
+cargo build --release -p trove-cli >&2
+TROVE="$(cargo metadata --format-version 1 --no-deps |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/trove"
+[ -x "$TROVE" ] || die "trove not found at $TROVE"
+
 # --- tree ---------------------------------------------------------------------------------
 mkdir -p "$BENCH_DIR" "$OUT"
 RUN_DIR=$(mktemp -d "$BENCH_DIR/dupes.XXXXXX")
@@ -91,6 +97,18 @@ cd "$RUN_DIR" # rmlint writes nothing here (-o names its only output), but stay 
 cat trove.log >&2
 jdupes -r -q "$TREE" > jdupes.txt
 "$DUPES" canon-jdupes jdupes.groups < jdupes.txt
+# The whole product: a fresh library, `trove scan`, `trove dupes --json` (paths back to
+# jdupes' text form, then the same canonical groups).
+"$TROVE" --library cli-lib source add "$TREE" > /dev/null
+"$TROVE" --library cli-lib scan > /dev/null
+"$TROVE" --library cli-lib dupes --json > trove-cli.json
+python3 -c 'import json, sys
+for g in json.load(sys.stdin)["groups"]:
+    print("\n".join(m["path"] for m in g["members"])); print()' < trove-cli.json |
+    "$DUPES" canon-jdupes trove-cli.groups
+GROUPS_CLI=$(wc -l < trove-cli.groups)
+if cmp -s trove-cli.groups jdupes.groups; then MATCH_CLI=pass; else MATCH_CLI=FAIL; fi
+log "groups: trove scan + dupes $GROUPS_CLI, jdupes: $MATCH_CLI"
 GROUPS_TROVE=$(wc -l < trove.groups)
 GROUPS_JDUPES=$(wc -l < jdupes.groups)
 if cmp -s trove.groups jdupes.groups; then MATCH=pass; else MATCH=FAIL; fi
@@ -100,9 +118,10 @@ log "groups: trove-hash $GROUPS_TROVE, jdupes $GROUPS_JDUPES: $MATCH"
 # Interleaved rounds rather than hyperfine's one-command-after-another: on a shared machine the
 # load drifts over a run, and interleaving gives every tool the same drift. Each round runs
 # every tool once, in an order rotated by one per round; one untimed warm-up round first.
-TOOLS=(trove-hash trove-hash-4pc jdupes rmlint fclones)
+TOOLS=(trove trove-hash trove-hash-4pc jdupes rmlint fclones)
 cmd_of() {
     case "$1" in
+        trove) echo "rm -rf lib && $qTR --library lib source add $qT && $qTR --foreground --library lib scan && $qTR --foreground --library lib dupes --json" ;;
         trove-hash) echo "$qD run $qT" ;;
         trove-hash-4pc) echo "$qD run $qT --threads $(($(nproc) * 4))" ;;
         jdupes) echo "jdupes -r -q $qT" ;;
@@ -112,6 +131,7 @@ cmd_of() {
 }
 qD=$(printf %q "$DUPES")
 qT=$(printf %q "$TREE")
+qTR=$(printf %q "$TROVE")
 qF=$(printf %q "$FCLONES")
 : > times.txt
 for round in $(seq 0 "$RUNS"); do
@@ -139,8 +159,9 @@ row() {
 }
 FASTEST=$(for p in jdupes rmlint fclones; do echo "$(stat_of $p median) $p"; done | sort -g | head -n1)
 FASTEST_NAME=${FASTEST#* }
-RATIO=$(awk -v a="$(stat_of trove-hash median)" -v b="${FASTEST% *}" 'BEGIN { printf "%.2f", a / b }')
-RATIO_MIN=$(awk -v a="$(stat_of trove-hash min)" -v b="$(stat_of "$FASTEST_NAME" min)" 'BEGIN { printf "%.2f", a / b }')
+RATIO=$(awk -v a="$(stat_of trove median)" -v b="${FASTEST% *}" 'BEGIN { printf "%.2f", a / b }')
+RATIO_HASH=$(awk -v a="$(stat_of trove-hash median)" -v b="${FASTEST% *}" 'BEGIN { printf "%.2f", a / b }')
+RATIO_MIN=$(awk -v a="$(stat_of trove min)" -v b="$(stat_of "$FASTEST_NAME" min)" 'BEGIN { printf "%.2f", a / b }')
 VERDICT=$(awk -v r="$RATIO" -v g="$GOAL" 'BEGIN { print (r <= g ? "met" : "**missed**") }')
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 {
@@ -149,23 +170,27 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
     echo "- Machine: $(nproc) CPUs, ${CPU:-unknown CPU}, Linux $(uname -r), tree on $(findmnt -no FSTYPE -T "$RUN_DIR" 2>/dev/null || echo unknown); load average when the script started: $LOAD_AT_START"
     echo "- Trove commit: $COMMIT; peers: $(jdupes --version | head -n1), rmlint $(rmlint --version 2>&1 | head -n1 | awk '{print $2}'), $("$FCLONES" --version)"
     echo "- Tree: \`dupes gen --mib $MIB --seed $SEED\` → $SUMMARY (written in ${gen_secs} s)"
-    echo "- Trove's side: walk + \`trove_hash::find_exact\`, no cache (\`trove scan\` + \`trove dupes\` not wired yet): $(sed 's/^trove-hash: //' trove.log | tail -n1)"
-    echo "- $RUNS interleaved rounds after a warm-up round, warm cache, each command timed by \`/usr/bin/time\`. Commands: \`dupes run TREE\`, \`jdupes -r -q TREE\`, \`rmlint -T df -o fdupes:/dev/null TREE\`, \`fclones group TREE\`"
+    echo "- Trove: \`trove scan\` + \`trove dupes --json\` into a fresh library each round (catalog, hash cache and all; nothing cached from an earlier round). For reference, the hashing crate alone (walk + \`trove_hash::find_exact\`, no catalog): $(sed 's/^trove-hash: //' trove.log | tail -n1)"
+    echo "- $RUNS interleaved rounds after a warm-up round, warm page cache, each command timed by \`/usr/bin/time\`. Commands: \`rm -rf lib && trove --library lib source add TREE && trove --library lib scan && trove --library lib dupes --json\`, \`dupes run TREE\`, \`jdupes -r -q TREE\`, \`rmlint -T df -o fdupes:/dev/null TREE\`, \`fclones group TREE\`"
     echo
     echo "| Tool | Median | Min | Max | CPU (user+sys, mean) |"
     echo "|---|---|---|---|---|"
-    echo "| trove-hash (default: one thread per core) | $(row trove-hash) |"
+    echo "| **trove** (fresh library: source add + scan + dupes) | $(row trove) |"
+    echo "| trove-hash alone (default: one thread per core) | $(row trove-hash) |"
     echo "| trove-hash, 4 threads per core (\`--threads $(($(nproc) * 4))\`; reference) | $(row trove-hash-4pc) |"
     for p in jdupes rmlint fclones; do echo "| $p | $(row $p) |"; done
     echo
     echo "| Check | Value | Goal | |"
     echo "|---|---|---|---|"
-    echo "| trove-hash / fastest peer ($FASTEST_NAME), medians | ${RATIO}× | ≤ ${GOAL}× | $VERDICT |"
-    echo "| trove-hash / $FASTEST_NAME, minimums (reference) | ${RATIO_MIN}× | | |"
-    echo "| groups equal to \`jdupes -r\` ($GROUPS_TROVE vs $GROUPS_JDUPES) | $MATCH | pass | |"
+    echo "| trove scan + dupes / fastest peer ($FASTEST_NAME), medians | ${RATIO}× | ≤ ${GOAL}× | $VERDICT |"
+    echo "| trove scan + dupes / $FASTEST_NAME, minimums (reference) | ${RATIO_MIN}× | | |"
+    echo "| trove-hash alone / $FASTEST_NAME, medians (reference) | ${RATIO_HASH}× | | |"
+    echo "| \`trove dupes\` groups equal to \`jdupes -r\` ($GROUPS_CLI vs $GROUPS_JDUPES) | $MATCH_CLI | pass | |"
+    echo "| trove-hash groups equal to \`jdupes -r\` ($GROUPS_TROVE vs $GROUPS_JDUPES) | $MATCH | pass | |"
 } | tee "$OUT/dupes.md"
 
-[ "$MATCH" = pass ] || die "groups differ from jdupes -r (kept in $RUN_DIR with BENCH_KEEP=1)"
+[ "$MATCH" = pass ] && [ "$MATCH_CLI" = pass ] ||
+    die "groups differ from jdupes -r (kept in $RUN_DIR with BENCH_KEEP=1)"
 if [ "${BENCH_STRICT:-0}" = 1 ] && [ "$VERDICT" != met ]; then
     die "speed goal missed: ${RATIO}x the fastest peer (BENCH_STRICT=1)"
 fi

@@ -7,9 +7,10 @@
 #   BENCH_ONLY=scan scripts/bench.sh      # only one part: scan, search, previews or s3
 #   previews: scripts/bench-previews.sh (Trove's previews vs ffmpeg and vipsthumbnail)
 #   s3:       scripts/bench-s3.sh (bucket listing vs rclone on moto_server; inventory)
+#   dupes:    scripts/bench-dupes.sh (scan + dupes vs jdupes, rmlint, fclones; same groups as jdupes)
 #
 # Environment:
-#   BENCH_ONLY    scan | search | previews | s3: run only that part   (default: all)
+#   BENCH_ONLY    scan | search | previews | s3 | dupes: run only that part   (default: all)
 #   BENCH_DIR     where the temporary tree and libraries go   (default /tmp/trove-bench)
 #   BENCH_FILES   files in the generated tree                 (default 100000)
 #   BENCH_SEED    gen-tree seed                               (default 42)
@@ -44,8 +45,8 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 ONLY=${BENCH_ONLY:-}
 case "$ONLY" in
-    "" | scan | search | previews | s3) ;;
-    *) die "BENCH_ONLY must be scan, search, previews or s3, not $ONLY" ;;
+    "" | scan | search | previews | s3 | dupes) ;;
+    *) die "BENCH_ONLY must be scan, search, previews, s3 or dupes, not $ONLY" ;;
 esac
 MISSED=()  # parts that missed a speed goal (BENCH_STRICT=1 then exits 1 at the end)
 
@@ -143,13 +144,13 @@ hf fd "fdfind -u --type f . $qTREE > /dev/null"
 hf fd-stat "fdfind -u --type f --size -1t . $qTREE > /dev/null"
 hf full-scan \
     --prepare "rm -rf $qLIB && $qT --library $qLIB source add $qTREE > /dev/null && sync" \
-    "$qT --library $qLIB scan > /dev/null"
+    "$qT --foreground --library $qLIB scan > /dev/null"
 
 log "preparing the unchanged-rescan library"
 "$TROVE" --library "$LIB2" source add "$TREE" >/dev/null
 "$TROVE" --library "$LIB2" scan >/dev/null
 sync
-hf rescan "$qT --library $qLIB2 scan > /dev/null"
+hf rescan "$qT --foreground --library $qLIB2 scan > /dev/null"
 
 # --- correctness --------------------------------------------------------------------------
 json_num() { # KEY < JSON: the first integer value of "KEY"
@@ -258,7 +259,7 @@ FS=$(findmnt -no FSTYPE -T "$RUN_DIR" 2>/dev/null || echo unknown)
     echo "- Machine: $(nproc) CPUs, ${CPU:-unknown CPU}, $MEM RAM, Linux $(uname -r), tree and libraries on $FS; load average when the script started: $LOAD_AT_START"
     echo "- Trove commit: $COMMIT; peers: $(fdfind --version), $(hyperfine --version)"
     echo "- Tree: \`gen-tree --files $FILES --seed $SEED\` → $GEN_SUMMARY (written in ${gen_secs} s)"
-    echo "- hyperfine: warmup 1, $RUNS runs each. All runs are warm-cache (the page cache is not dropped); \`sync\` (untimed) before each full scan."
+    echo "- Trove runs with \`--foreground\` (normal priority, like the peer). hyperfine: warmup 1, $RUNS runs each. All runs are warm-cache (the page cache is not dropped); \`sync\` (untimed) before each full scan."
     echo
     echo "| Measurement | Mean ± σ | Min | Max |"
     echo "|---|---|---|---|"
@@ -350,6 +351,9 @@ if [ -z "$ONLY" ] || [ "$ONLY" = previews ]; then
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = s3 ]; then
     "$ROOT/scripts/bench-s3.sh" || MISSED+=(s3)
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = dupes ]; then
+    "$ROOT/scripts/bench-dupes.sh" || MISSED+=(dupes)
 fi
 
 if [ "${BENCH_STRICT:-0}" = 1 ] && [ ${#MISSED[@]} -gt 0 ]; then
