@@ -28,11 +28,31 @@ pub enum RunError {
     /// The program could not be started (or waited for).
     Io(std::io::Error),
     /// The time limit passed; the process was killed and reaped.
-    Timeout,
+    Timeout {
+        /// The start of what it wrote to stderr until then.
+        stderr: Vec<u8>,
+    },
+    /// The caller's stop condition became true; the process was killed and reaped.
+    Stopped,
 }
 
 /// Runs `program` with `args`, stdin closed, and waits at most `timeout` for it to exit.
 pub fn run<I, S>(program: &Path, args: I, timeout: Duration) -> Result<Finished, RunError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    run_until(program, args, timeout, &|| false)
+}
+
+/// Like [`run`], and kills the process as soon as `stop` returns true (it is asked every few
+/// milliseconds), e.g. when the job it serves is cancelled.
+pub fn run_until<I, S>(
+    program: &Path,
+    args: I,
+    timeout: Duration,
+    stop: &dyn Fn() -> bool,
+) -> Result<Finished, RunError>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -48,33 +68,51 @@ where
     // Both pipes are drained on their own threads so that a full pipe never blocks the child.
     let stdout = child.stdout.take().map(|s| drain(s, usize::MAX));
     let stderr = child.stderr.take().map(|s| drain(s, STDERR_LIMIT));
-    let status = wait_until(&mut child, Instant::now() + timeout);
+    let status = wait_until(&mut child, Instant::now() + timeout, stop);
     let stdout = stdout.map(join).unwrap_or_default();
     let stderr = stderr.map(join).unwrap_or_default();
     match status {
-        Ok(Some(status)) => Ok(Finished {
+        Ok(Waited::Exited(status)) => Ok(Finished {
             status,
             stdout,
             stderr,
         }),
-        Ok(None) => Err(RunError::Timeout),
+        Ok(Waited::TimedOut) => Err(RunError::Timeout { stderr }),
+        Ok(Waited::Stopped) => Err(RunError::Stopped),
         Err(e) => Err(RunError::Io(e)),
     }
 }
 
-/// Polls the child until it exits (`Some`) or the deadline passes (`None`, child killed).
-fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<ExitStatus>> {
+enum Waited {
+    Exited(ExitStatus),
+    TimedOut,
+    Stopped,
+}
+
+/// Polls the child until it exits, the deadline passes or `stop` says so (then kills it).
+fn wait_until(
+    child: &mut Child,
+    deadline: Instant,
+    stop: &dyn Fn() -> bool,
+) -> std::io::Result<Waited> {
     let mut pause = Duration::from_millis(1);
     loop {
         if let Some(status) = child.try_wait()? {
-            return Ok(Some(status));
+            return Ok(Waited::Exited(status));
         }
         let now = Instant::now();
-        if now >= deadline {
+        let why = if stop() {
+            Some(Waited::Stopped)
+        } else if now >= deadline {
+            Some(Waited::TimedOut)
+        } else {
+            None
+        };
+        if let Some(why) = why {
             // Kill fails only when the child already exited; either way it is reaped here.
             let _ = child.kill();
             child.wait()?;
-            return Ok(None);
+            return Ok(why);
         }
         std::thread::sleep(pause.min(deadline - now));
         pause = (pause * 2).min(Duration::from_millis(20));

@@ -79,7 +79,7 @@ pub fn probe(path: &Path, timeout: Duration) -> Result<ProbeOutput> {
     ];
     let finished = match process::run(&ffprobe, args, timeout) {
         Ok(finished) => finished,
-        Err(RunError::Timeout) => {
+        Err(RunError::Timeout { .. } | RunError::Stopped) => {
             return Err(Error::Timeout {
                 path: path.into(),
                 after: timeout,

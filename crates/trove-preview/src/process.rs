@@ -12,8 +12,6 @@ use std::collections::VecDeque;
 use std::ffi::OsStr;
 use std::io::Read;
 use std::path::Path;
-use std::process::{Child, ExitStatus, Stdio};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How often the supervisor wakes to look at the cancel token and the clocks.
@@ -22,12 +20,8 @@ const POLL: Duration = Duration::from_millis(50);
 const KEPT_LINES: usize = 40;
 const KEPT_BYTES: usize = 4096;
 
-/// A program that ran to its end.
-pub(crate) struct Finished {
-    pub(crate) status: ExitStatus,
-    pub(crate) stdout: Vec<u8>,
-    pub(crate) stderr: Vec<u8>,
-}
+pub(crate) use trove_core::process::Finished;
+use trove_core::process::RunError;
 
 /// Runs `program ARGS` for `source`, stdin closed, killing it after `timeout` or on cancel.
 pub(crate) fn run_tool<I, S>(
@@ -42,100 +36,25 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    #[allow(clippy::disallowed_methods)] // This is the helper the lint points to.
-    let mut child = std::process::Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Spawn {
-            tool,
-            path: source.to_path_buf(),
-            source: e,
-        })?;
-    // Both pipes are drained on their own threads so that a full pipe never blocks the child.
-    let stdout = child.stdout.take().map(|s| drain(s, usize::MAX));
-    let stderr = child.stderr.take().map(|s| drain(s, 64 * 1024));
     let started = Instant::now();
-    let outcome = wait_for(&mut child, started + timeout, control);
-    let stdout = stdout.map(join).unwrap_or_default();
-    let stderr = stderr.map(join).unwrap_or_default();
-    match outcome {
-        Ok(Waited::Exited(status)) => Ok(Finished {
-            status,
-            stdout,
-            stderr,
-        }),
-        Ok(Waited::Cancelled) => Err(Error::Cancelled {
+    let stop = || control.cancel.is_cancelled();
+    trove_core::process::run_until(program, args, timeout, &stop).map_err(|e| match e {
+        RunError::Stopped => Error::Cancelled {
             path: source.to_path_buf(),
-        }),
-        Ok(Waited::TimedOut) => Err(Error::Timeout {
+        },
+        RunError::Timeout { stderr } => Error::Timeout {
             tool,
             path: source.to_path_buf(),
             after: started.elapsed(),
             reason: "time limit",
             stderr: tail_text(&stderr),
-        }),
-        Err(e) => Err(Error::Io {
+        },
+        RunError::Io(e) => Error::Spawn {
+            tool,
             path: source.to_path_buf(),
             source: e,
-        }),
-    }
-}
-
-enum Waited {
-    Exited(ExitStatus),
-    TimedOut,
-    Cancelled,
-}
-
-/// Polls the child until it exits, the deadline passes or the token is set (then kills it).
-fn wait_for(child: &mut Child, deadline: Instant, control: &Control) -> std::io::Result<Waited> {
-    let mut pause = Duration::from_millis(1);
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(Waited::Exited(status));
-        }
-        let now = Instant::now();
-        let why = if control.cancel.is_cancelled() {
-            Some(Waited::Cancelled)
-        } else if now >= deadline {
-            Some(Waited::TimedOut)
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            // Kill fails only when the child already exited; either way it is reaped here.
-            let _ = child.kill();
-            child.wait()?;
-            return Ok(why);
-        }
-        std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(POLL);
-    }
-}
-
-fn drain<R: Read + Send + 'static>(mut pipe: R, limit: usize) -> JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut chunk = [0u8; 8192];
-        loop {
-            match pipe.read(&mut chunk) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let room = limit.saturating_sub(kept.len());
-                    kept.extend_from_slice(&chunk[..n.min(room)]);
-                }
-            }
-        }
-        kept
+        },
     })
-}
-
-fn join(handle: JoinHandle<Vec<u8>>) -> Vec<u8> {
-    handle.join().unwrap_or_default()
 }
 
 /// The last lines of a tool's stderr, bounded.

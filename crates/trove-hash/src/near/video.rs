@@ -132,7 +132,7 @@ fn finished(
             program,
             message: String::from_utf8_lossy(&done.stderr).trim().to_string(),
         }),
-        Err(RunError::Timeout) => Err(Error::Timeout {
+        Err(RunError::Timeout { .. } | RunError::Stopped) => Err(Error::Timeout {
             path: path.to_path_buf(),
             program,
             after: options.timeout,
