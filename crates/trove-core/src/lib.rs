@@ -10,6 +10,7 @@ mod media;
 mod path;
 pub mod process;
 mod report;
+pub mod restore;
 mod schema;
 
 pub use claim::{
