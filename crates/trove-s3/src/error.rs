@@ -131,6 +131,83 @@ pub enum Error {
         /// S3's message.
         message: String,
     },
+    /// S3 refused an Expedited retrieval for lack of capacity (503
+    /// `GlacierExpeditedRetrievalNotAvailable`): ask again with the Standard or Bulk tier.
+    #[error("Expedited retrieval of s3://{bucket}/{key} is not available now: use the Standard or Bulk tier")]
+    ExpeditedUnavailable {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+    },
+    /// A restore of an object whose storage class needs none (S3's `InvalidObjectState` on
+    /// RestoreObject).
+    #[error("s3://{bucket}/{key} is not archived: it needs no restore")]
+    NotArchived {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+    },
+    /// A key that cannot name a local file.
+    #[error("S3 key {key:?} cannot be a local file name: {reason}")]
+    InvalidKey {
+        /// The key.
+        key: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// Reading or writing a local file failed.
+    #[error("{}: {source}", path.display())]
+    Local {
+        /// The file or folder.
+        path: std::path::PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// A file is already at a download's destination and is not the object's bytes (or cannot
+    /// be checked).
+    #[error("{} already exists and is not verifiably s3 object {key:?}: move it away or overwrite it", path.display())]
+    DestinationExists {
+        /// The destination.
+        path: std::path::PathBuf,
+        /// The key.
+        key: String,
+    },
+    /// Downloaded bytes kept failing verification.
+    #[error("s3://{bucket}/{key}: the downloaded bytes do not match the object's {algorithm} ({expected}, got {actual}) after {attempts} attempts")]
+    ChecksumMismatch {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// `SHA-256` or `MD5 (ETag)`.
+        algorithm: &'static str,
+        /// What S3 stored.
+        expected: String,
+        /// What the bytes hash to.
+        actual: String,
+        /// Whole fetches made.
+        attempts: u32,
+    },
+    /// The object changed during a download (its ETag no longer matches the HEAD's).
+    #[error("s3://{bucket}/{key} changed during the download: start again")]
+    ObjectChanged {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+    },
+    /// CopyObject takes objects up to 5 GiB; larger ones need a multipart copy.
+    #[error("s3://{bucket}/{key} is {size} bytes: copying it in place needs a multipart copy, which Trove does not do yet")]
+    CopyTooLarge {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// Its size.
+        size: u64,
+    },
     /// The receiver of a listing went away; the listing stopped.
     #[error("listing of s3://{bucket} stopped: its receiver is gone")]
     Cancelled {
@@ -253,6 +330,12 @@ pub(crate) fn classify_service(
             return Error::SlowDown {
                 bucket,
                 attempts: 1,
+            }
+        }
+        "GlacierExpeditedRetrievalNotAvailable" => {
+            return Error::ExpeditedUnavailable {
+                bucket,
+                key: key.unwrap_or_default(),
             }
         }
         "InvalidObjectState" => {

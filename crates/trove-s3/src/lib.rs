@@ -19,18 +19,23 @@
 //!   [`ObjectEntry::is_archived`] / [`ObjectHead::is_archived`] before a GET or a probe.
 //! - *Invariant*: knows nothing of the catalog; reports facts, decides nothing (whether an object
 //!   changed, or is missing, is the caller's reconcile).
-//! - Later (restores, issue 8): `RestoreObject` and ranged, resumable GETs belong here, on
-//!   [`Bucket`], with the same error classification and retry policy.
+//! - Restores (issue 8): [`Bucket::restore_object`] / [`Bucket::restore_batch`] (202, 200 and
+//!   409 all end in a tracked restore; the state is read back with [`Bucket::head`]);
+//!   [`Bucket::download`] (ranged, resumable, verified GETs into a folder, names from
+//!   [`safe_local_path`]) and [`Bucket::copy_in_place`] (back to a hot class).
 
 mod bucket;
+mod download;
 mod error;
 mod inventory;
 mod list;
 mod location;
 mod object;
+mod restore;
 mod retry;
 
 pub use bucket::{Bucket, S3Config};
+pub use download::{part_path, safe_local_path, DownloadOptions, Downloaded, Verification};
 pub use error::{Error, Result};
 pub use inventory::{
     parse_inventory_csv, InventoryFile, InventoryManifest, InventoryOptions, InventorySchema,
@@ -39,4 +44,8 @@ pub use inventory::{
 pub use list::{ListOptions, ListStats};
 pub use location::S3Location;
 pub use object::{ArchiveStatus, ObjectEntry, ObjectHead, RestoreState, StorageClass};
+pub use restore::{
+    BatchOptions, BatchStats, RestoreItem, RestoreOptions, RestoreOutcome, RestoreResult,
+    RestoreTier,
+};
 pub use retry::RetryPolicy;

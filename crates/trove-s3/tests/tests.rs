@@ -6,4 +6,5 @@ mod faults;
 mod inventory;
 mod listing;
 mod probe;
+mod restore;
 mod support;

@@ -5,7 +5,8 @@
 //!   a watchdog shell kills it once its stdin closes.
 //! - [`FaultProxy`]: a small HTTP/1.1 proxy in front of any server that injects the faults moto does
 //!   not produce: 503 SlowDown, connections reset mid-response, flipped bytes, wrong-region
-//!   redirects; it counts the bytes of every response and records the `Range` of every request.
+//!   redirects, scripted error answers (409 RestoreAlreadyInProgress, …) and rewritten headers
+//!   (`x-amz-restore: ongoing-request="true"`); it counts the bytes of every response and records the `Range` of every request.
 //!
 //! - *Invariant*: a dev-only crate; nothing here is linked into Trove's binaries.
 //! - *Invariant*: no server started here outlives the test process.

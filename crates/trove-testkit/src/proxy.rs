@@ -77,7 +77,8 @@ pub struct RequestRecord {
     pub status: u16,
     /// Response body bytes sent to the client (for chunked bodies, with their framing).
     pub body_bytes: u64,
-    /// The fault applied, if any: `slow-down`, `reset`, `flip`, `wrong-region`.
+    /// The fault applied, if any: `slow-down`, `reset`, `flip`, `wrong-region`, `error`,
+    /// `header`.
     pub fault: Option<&'static str>,
 }
 
@@ -87,6 +88,14 @@ enum Fault {
     ResetAfter(u64),
     FlipByte(u64),
     WrongRegion(String),
+    /// A scripted S3 error answer, without the upstream.
+    Error {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The upstream's answer with one header set (replaced, or added).
+    Header(String, String),
 }
 
 impl Fault {
@@ -96,6 +105,8 @@ impl Fault {
             Fault::ResetAfter(_) => "reset",
             Fault::FlipByte(_) => "flip",
             Fault::WrongRegion(_) => "wrong-region",
+            Fault::Error { .. } => "error",
+            Fault::Header(..) => "header",
         }
     }
 }
@@ -236,6 +247,32 @@ impl FaultProxy {
             Match::any(),
             Fault::WrongRegion(region.to_owned()),
             usize::MAX,
+        );
+    }
+
+    /// Answers the next `count` matching requests with an S3 error of this status and code,
+    /// without asking the upstream: e.g. `409 RestoreAlreadyInProgress`, or `503
+    /// GlacierExpeditedRetrievalNotAvailable`.
+    pub fn error(&self, count: usize, matcher: Match, status: u16, code: &str, message: &str) {
+        self.add(
+            matcher,
+            Fault::Error {
+                status,
+                code: code.to_owned(),
+                message: message.to_owned(),
+            },
+            count,
+        );
+    }
+
+    /// Forwards the next `count` matching requests and sets `name: value` in their responses
+    /// (replacing the upstream's header of that name): e.g. `x-amz-restore:
+    /// ongoing-request="true"` on HEADs.
+    pub fn set_header(&self, count: usize, matcher: Match, name: &str, value: &str) {
+        self.add(
+            matcher,
+            Fault::Header(name.to_owned(), value.to_owned()),
+            count,
         );
     }
 
@@ -601,6 +638,21 @@ async fn serve(client: TcpStream, shared: Arc<Shared>) -> io::Result<()> {
                 shared.record(record);
                 continue;
             }
+            Some(Fault::Error {
+                status,
+                code,
+                message,
+            }) => {
+                record.status = *status;
+                let xml = format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
+                     <Message>{message}</Message><RequestId>FAULTPROXY</RequestId></Error>"
+                );
+                let line = format!("{status} {}", reason_phrase(*status));
+                record.body_bytes = answer(&mut client_write, &request, &line, &[], &xml).await?;
+                shared.record(record);
+                continue;
+            }
             _ => {}
         }
         let mut faults = BodyFaults::default();
@@ -663,7 +715,14 @@ async fn serve(client: TcpStream, shared: Arc<Shared>) -> io::Result<()> {
                 }
             };
         let close = response.wants_close() || matches!(framing, Framing::UntilClose);
-        client_write.write_all(&response.raw).await?;
+        match &fault {
+            Some(Fault::Header(name, value)) => {
+                client_write
+                    .write_all(&with_header(&response.raw, name, value))
+                    .await?
+            }
+            _ => client_write.write_all(&response.raw).await?,
+        }
         let Some((up_read, _)) = upstream.as_mut() else {
             return Ok(());
         };
@@ -700,6 +759,36 @@ async fn serve(client: TcpStream, shared: Arc<Shared>) -> io::Result<()> {
         if close || request.wants_close() {
             return Ok(());
         }
+    }
+}
+
+/// A response head with `name: value` set: the header of that name replaced, or added.
+fn with_header(raw: &[u8], name: &str, value: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(raw);
+    let mut out = String::new();
+    for line in text.split("\r\n").filter(|l| !l.is_empty()) {
+        let same = line
+            .split_once(':')
+            .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name));
+        if !same {
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+    }
+    out.push_str(&format!("{name}: {value}\r\n\r\n"));
+    out.into_bytes()
+}
+
+/// The usual reason phrase of a status the proxy makes up.
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Error",
     }
 }
 
