@@ -10,7 +10,20 @@ use trove_glacier::{
     DownloadOptions, Error, ExpectedOutput, GlacierConfig, Retrieval, RetrievalTier, TreeHashCheck,
     Vault, WaitOptions,
 };
-use trove_testkit::{FaultProxy, Match, MotoServer};
+use trove_testkit::{FaultProxy, Match, MotoServer, RequestRecord};
+
+/// The proxy's log once it holds `n` requests (or after 5 s): the proxy logs a request once its
+/// response is out, so the client may be a step ahead of the log.
+async fn settled(proxy: &FaultProxy, n: usize) -> Vec<RequestRecord> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let log = proxy.requests();
+        if log.len() >= n || std::time::Instant::now() > deadline {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
 
 fn config(endpoint: &str) -> GlacierConfig {
     GlacierConfig {
@@ -163,6 +176,7 @@ async fn a_vault_of_three_archives_inventoried_retrieved_and_verified() {
     assert_eq!(std::fs::read(&dest).expect("read"), *reel);
 
     // A flipped byte in transit: the tree hash catches it and the output is fetched again.
+    settled(&proxy, 1).await;
     proxy.clear_requests();
     proxy.flip_byte(CHUNK as u64 + 17, outputs());
     let dest = dir.path().join("flipped.mxf");
@@ -181,6 +195,7 @@ async fn a_vault_of_three_archives_inventoried_retrieved_and_verified() {
     assert_eq!(flips, 1);
 
     // A reset 1.5 MiB in: the whole MiB that arrived is kept, the rest asked for from there.
+    settled(&proxy, 2).await;
     proxy.clear_requests();
     proxy.reset_after((CHUNK + CHUNK / 2) as u64, outputs());
     let dest = dir.path().join("reset.mxf");
@@ -190,8 +205,8 @@ async fn a_vault_of_three_archives_inventoried_retrieved_and_verified() {
         .expect("resumed");
     assert_eq!(done.range_retries, 1);
     assert_eq!(std::fs::read(&dest).expect("read"), *reel);
-    let ranges: Vec<String> = proxy
-        .requests()
+    let ranges: Vec<String> = settled(&proxy, 2)
+        .await
         .iter()
         .filter_map(|r| r.range.clone())
         .collect();

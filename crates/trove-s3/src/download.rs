@@ -15,7 +15,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use aws_sdk_s3::types::{MetadataDirective, StorageClass as SdkClass};
+use aws_sdk_s3::types::{
+    CompletedMultipartUpload, CompletedPart, MetadataDirective, StorageClass as SdkClass,
+};
 use md5::Md5;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
@@ -364,7 +366,8 @@ impl Bucket {
     }
 
     /// Makes a restored object permanent: copies it onto itself (same key, version when given)
-    /// with `class`, metadata kept. The object must be readable (restored) first.
+    /// with `class`, metadata kept — by CopyObject up to 5 GiB, by a multipart copy above. The
+    /// object must be readable (restored) first.
     pub async fn copy_in_place(&self, head: &ObjectHead, class: &StorageClass) -> Result<()> {
         if head.is_archived() {
             return Err(Error::InvalidObjectState {
@@ -372,24 +375,12 @@ impl Bucket {
                 key: head.key.clone(),
             });
         }
-        if head.size > 5 * 1024 * 1024 * 1024 {
-            return Err(Error::CopyTooLarge {
-                bucket: self.name().to_owned(),
-                key: head.key.clone(),
-                size: head.size,
-            });
+        if head.size > COPY_LIMIT {
+            return self
+                .copy_in_place_multipart(head, class, MULTIPART_COPY_PART)
+                .await;
         }
-        let mut source = format!(
-            "{}/{}",
-            self.name(),
-            utf8_percent_encode(&head.key, COPY_SOURCE)
-        );
-        if let Some(version) = &head.version_id {
-            source.push_str(&format!(
-                "?versionId={}",
-                utf8_percent_encode(version, COPY_SOURCE)
-            ));
-        }
+        let source = self.copy_source(head);
         let counters = crate::retry::Counters::default();
         crate::retry::retry(&self.retry, None, &counters, || async {
             self.client
@@ -406,7 +397,144 @@ impl Bucket {
         })
         .await
     }
+
+    /// [`Bucket::copy_in_place`] as a multipart copy (`UploadPartCopy` of `part_size` bytes,
+    /// at least 5 MiB), which objects over 5 GiB need; content type and user metadata are
+    /// carried over from `head`. An upload that fails is aborted.
+    pub async fn copy_in_place_multipart(
+        &self,
+        head: &ObjectHead,
+        class: &StorageClass,
+        part_size: u64,
+    ) -> Result<()> {
+        if head.is_archived() {
+            return Err(Error::InvalidObjectState {
+                bucket: self.name().to_owned(),
+                key: head.key.clone(),
+            });
+        }
+        let key = head.key.as_str();
+        let counters = crate::retry::Counters::default();
+        let created = crate::retry::retry(&self.retry, None, &counters, || async {
+            self.client
+                .create_multipart_upload()
+                .bucket(&*self.name)
+                .key(key)
+                .storage_class(SdkClass::from(class.as_str()))
+                .set_content_type(head.content_type.clone())
+                .set_metadata(Some(head.user_metadata.clone().into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| classify(e, self.target(Some(key))))
+        })
+        .await?;
+        let Some(upload_id) = created.upload_id().map(str::to_owned) else {
+            return Err(Error::Service {
+                bucket: self.name().to_owned(),
+                key: Some(key.to_owned()),
+                code: "-".into(),
+                status: 200,
+                message: "CreateMultipartUpload returned no upload id".into(),
+            });
+        };
+        let copied = self
+            .copy_parts(head, &upload_id, part_size.max(5 * 1024 * 1024), &counters)
+            .await;
+        if copied.is_err() {
+            // Parts of an unfinished upload are billed until aborted.
+            let _ = self
+                .client
+                .abort_multipart_upload()
+                .bucket(&*self.name)
+                .key(key)
+                .upload_id(&upload_id)
+                .send()
+                .await;
+        }
+        copied
+    }
+
+    async fn copy_parts(
+        &self,
+        head: &ObjectHead,
+        upload_id: &str,
+        part_size: u64,
+        counters: &crate::retry::Counters,
+    ) -> Result<()> {
+        let key = head.key.as_str();
+        let source = self.copy_source(head);
+        let mut parts = Vec::new();
+        let mut start = 0u64;
+        let mut number = 1i32;
+        while start < head.size.max(1) {
+            let end = (start + part_size).min(head.size);
+            let range = format!("bytes={start}-{}", end.saturating_sub(1));
+            let out = crate::retry::retry(&self.retry, None, counters, || async {
+                self.client
+                    .upload_part_copy()
+                    .bucket(&*self.name)
+                    .key(key)
+                    .upload_id(upload_id)
+                    .part_number(number)
+                    .copy_source(&source)
+                    .copy_source_range(&range)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, self.target(Some(key))))
+            })
+            .await?;
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(
+                        out.copy_part_result()
+                            .and_then(|r| r.e_tag().map(str::to_owned)),
+                    )
+                    .build(),
+            );
+            start = end.max(start + 1);
+            number += 1;
+        }
+        let upload = CompletedMultipartUpload::builder()
+            .set_parts(Some(parts))
+            .build();
+        crate::retry::retry(&self.retry, None, counters, || async {
+            self.client
+                .complete_multipart_upload()
+                .bucket(&*self.name)
+                .key(key)
+                .upload_id(upload_id)
+                .multipart_upload(upload.clone())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify(e, self.target(Some(key))))
+        })
+        .await
+    }
+
+    /// `bucket/key` (and `?versionId=`), percent-encoded, as CopyObject takes it.
+    fn copy_source(&self, head: &ObjectHead) -> String {
+        let mut source = format!(
+            "{}/{}",
+            self.name(),
+            utf8_percent_encode(&head.key, COPY_SOURCE)
+        );
+        if let Some(version) = &head.version_id {
+            source.push_str(&format!(
+                "?versionId={}",
+                utf8_percent_encode(version, COPY_SOURCE)
+            ));
+        }
+        source
+    }
 }
+
+/// The largest object CopyObject takes.
+const COPY_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
+
+/// Parts of a multipart copy in place.
+const MULTIPART_COPY_PART: u64 = 512 * 1024 * 1024;
 
 /// Characters a copy source's key keeps as they are.
 const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC

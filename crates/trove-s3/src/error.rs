@@ -198,16 +198,6 @@ pub enum Error {
         /// The key.
         key: String,
     },
-    /// CopyObject takes objects up to 5 GiB; larger ones need a multipart copy.
-    #[error("s3://{bucket}/{key} is {size} bytes: copying it in place needs a multipart copy, which Trove does not do yet")]
-    CopyTooLarge {
-        /// The bucket.
-        bucket: String,
-        /// The key.
-        key: String,
-        /// Its size.
-        size: u64,
-    },
     /// The receiver of a listing went away; the listing stopped.
     #[error("listing of s3://{bucket} stopped: its receiver is gone")]
     Cancelled {

@@ -14,7 +14,7 @@ use trove_s3::{
     BatchOptions, Bucket, DownloadOptions, Error, ObjectHead, RestoreItem, RestoreOptions,
     RestoreOutcome, RestoreState, RestoreTier, StorageClass, Verification,
 };
-use trove_testkit::{FaultProxy, Match, MotoServer};
+use trove_testkit::{FaultProxy, Match, MotoServer, RequestRecord};
 
 use crate::support::{config, new_bucket};
 
@@ -66,6 +66,22 @@ async fn head_until(bucket: &Bucket, key: &str, done: impl Fn(&ObjectHead) -> bo
         }
         assert!(Instant::now() < deadline, "{key} never got there: {head:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The proxy's log once `done` says it is complete (or after 5 s): the proxy records a request
+/// after its response went out, so the client can be a step ahead of the log.
+async fn settled(
+    proxy: &FaultProxy,
+    done: impl Fn(&[RequestRecord]) -> bool,
+) -> Vec<RequestRecord> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let log = proxy.requests();
+        if done(&log) || Instant::now() > deadline {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -251,6 +267,7 @@ async fn conflicts_throttling_and_refusals_through_the_proxy() {
         .await
         .expect("409 is fine");
     assert_eq!(outcome, RestoreOutcome::InProgress);
+    settled(&proxy, |log| log.iter().any(|r| r.status == 409)).await;
 
     // 503 SlowDown twice, then moto's 202.
     proxy.clear_requests();
@@ -260,7 +277,8 @@ async fn conflicts_throttling_and_refusals_through_the_proxy() {
         .await
         .expect("after 503s");
     assert_eq!(outcome, RestoreOutcome::Started);
-    let statuses: Vec<u16> = proxy.requests().iter().map(|r| r.status).collect();
+    let log = settled(&proxy, |log| log.len() >= 3).await;
+    let statuses: Vec<u16> = log.iter().map(|r| r.status).collect();
     assert_eq!(statuses, vec![503, 503, 202]);
 
     // A second real restore is a 200: already restored, expiry read back.
@@ -274,6 +292,7 @@ async fn conflicts_throttling_and_refusals_through_the_proxy() {
     );
 
     // Expedited refused for capacity: a typed error, not retried.
+    settled(&proxy, |log| log.len() >= 5).await;
     proxy.clear_requests();
     proxy.error(
         1,
@@ -294,7 +313,7 @@ async fn conflicts_throttling_and_refusals_through_the_proxy() {
         matches!(err, Error::ExpeditedUnavailable { ref key, .. } if key == "a.mov"),
         "{err:?}"
     );
-    assert_eq!(proxy.requests().len(), 1);
+    assert_eq!(settled(&proxy, |log| !log.is_empty()).await.len(), 1);
 
     // A hot object needs no restore.
     let err = bucket
@@ -367,7 +386,6 @@ async fn downloads_resume_after_resets_and_refetch_corrupted_bytes() {
     let dest = root.path().join("big.mov");
     std::fs::write(trove_s3::part_path(&dest), &bytes[..300_000]).expect("part");
     proxy.reset_after(100_000, Match::any().method("GET").path("big.mov"));
-    proxy.clear_requests();
     let done = bucket
         .download_file(&head, &dest, &options)
         .await
@@ -376,8 +394,14 @@ async fn downloads_resume_after_resets_and_refetch_corrupted_bytes() {
     assert_eq!(done.retries, 1);
     assert!(matches!(done.verification, Verification::Sha256(_)));
     assert_eq!(sha256(&std::fs::read(&dest).expect("read")), sha256(&bytes));
-    let ranges: Vec<String> = proxy
-        .requests()
+    let gets = |log: &[RequestRecord]| -> u64 {
+        log.iter()
+            .filter(|r| r.method == "GET")
+            .map(|r| r.body_bytes)
+            .sum()
+    };
+    let log = settled(&proxy, |log| gets(log) >= 700_000).await;
+    let ranges: Vec<String> = log
         .iter()
         .filter(|r| r.method == "GET")
         .filter_map(|r| r.range.clone())
@@ -385,13 +409,7 @@ async fn downloads_resume_after_resets_and_refetch_corrupted_bytes() {
     assert_eq!(ranges[0], "bytes=300000-562143");
     // After the reset, the range resumes from the last byte written.
     assert_eq!(ranges[1], "bytes=400000-562143");
-    let fetched: u64 = proxy
-        .requests()
-        .iter()
-        .filter(|r| r.method == "GET")
-        .map(|r| r.body_bytes)
-        .sum();
-    assert_eq!(fetched, 700_000, "nothing fetched twice");
+    assert_eq!(gets(&log), 700_000, "nothing fetched twice");
 
     // A flipped byte in transit: caught by the checksum, the object fetched again.
     let dest = root.path().join("again.mov");
@@ -458,6 +476,7 @@ async fn in_place_copies_and_multipart_objects() {
         .create_multipart_upload()
         .bucket("inplace")
         .key("multi.mov")
+        .metadata("camera", "A-cam")
         .send()
         .await
         .expect("create");
@@ -512,6 +531,31 @@ async fn in_place_copies_and_multipart_objects() {
     );
     assert_eq!(
         sha256(&std::fs::read(&done.path).expect("read")),
+        sha256(&big)
+    );
+
+    // Objects over 5 GiB are copied in place part by part; here with 5 MiB parts.
+    bucket
+        .copy_in_place_multipart(&head, &StorageClass::StandardIa, 5 * 1024 * 1024)
+        .await
+        .expect("multipart copy");
+    let after = bucket.head("multi.mov").await.expect("head");
+    assert_eq!(after.storage_class, StorageClass::StandardIa);
+    assert_eq!(after.size, big.len() as u64);
+    assert_eq!(
+        after.user_metadata.get("camera").map(String::as_str),
+        Some("A-cam")
+    );
+    let again = bucket
+        .download_file(
+            &after,
+            &root.path().join("copied.mov"),
+            &DownloadOptions::default(),
+        )
+        .await
+        .expect("download the copy");
+    assert_eq!(
+        sha256(&std::fs::read(&again.path).expect("read")),
         sha256(&big)
     );
 }
