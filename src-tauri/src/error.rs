@@ -71,8 +71,8 @@ impl IpcError {
 
 impl From<trove_engine::Error> for IpcError {
     fn from(err: trove_engine::Error) -> Self {
-        use trove_engine::Error as E;
         use trove_catalog::Error as C;
+        use trove_engine::Error as E;
         let kind = match &err {
             E::NotFound(_) | E::Catalog(C::NoSuchCollection { .. }) => ErrorKind::NotFound,
             E::InvalidInput(_) | E::BadSourcePath { .. } | E::NoLibraryDir => {

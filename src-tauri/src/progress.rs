@@ -58,8 +58,14 @@ mod tests {
         assert!(!throttle.admit(1, at(99), false));
         assert!(throttle.admit(1, at(100), false), "one interval later");
         assert!(!throttle.admit(1, at(150), false));
-        assert!(throttle.admit(1, at(151), true), "the last update is always sent");
-        assert!(throttle.admit(1, at(152), false), "a finished stream starts afresh");
+        assert!(
+            throttle.admit(1, at(151), true),
+            "the last update is always sent"
+        );
+        assert!(
+            throttle.admit(1, at(152), false),
+            "a finished stream starts afresh"
+        );
     }
 
     #[test]

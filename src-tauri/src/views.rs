@@ -175,7 +175,11 @@ pub(crate) struct ScanMessage {
 
 /// A job runner message, streamed to the jobs panel.
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "event", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "event",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub(crate) enum JobMessage {
     /// The runner started working through the queue.
     Started,

@@ -53,8 +53,15 @@ pub(crate) async fn meta_set(
             .ok_or_else(|| IpcError::invalid(format!("unknown field {:?}", edit.field)))?;
         assignments.push(assignment);
     }
-    let assets: Vec<OsString> = ids.iter().map(|id| OsString::from(id.to_string())).collect();
-    let command = format!("desktop: meta set {} ({} assets)", texts.join(" "), ids.len());
+    let assets: Vec<OsString> = ids
+        .iter()
+        .map(|id| OsString::from(id.to_string()))
+        .collect();
+    let command = format!(
+        "desktop: meta set {} ({} assets)",
+        texts.join(" "),
+        ids.len()
+    );
     Ok(library.meta_set(&assets, &assignments, &command).await?)
 }
 

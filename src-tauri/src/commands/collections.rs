@@ -51,7 +51,10 @@ pub(crate) async fn collection_add(
             .create_collection(&name, None, Sort::Relevance, &command)
             .await?;
     }
-    let assets: Vec<OsString> = ids.iter().map(|id| OsString::from(id.to_string())).collect();
+    let assets: Vec<OsString> = ids
+        .iter()
+        .map(|id| OsString::from(id.to_string()))
+        .collect();
     let command = format!("desktop: add {} assets to {name:?}", ids.len());
     Ok(library
         .collection_members(&name, &assets, true, &command)

@@ -92,7 +92,9 @@ pub(crate) async fn run_forever(app: AppHandle) {
                 continue;
             }
         };
-        runner.busy.store(true, std::sync::atomic::Ordering::Relaxed);
+        runner
+            .busy
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         runner.broadcast(&JobMessage::Started);
         let throttle = Mutex::new(Throttle::new(PROGRESS_INTERVAL));
         let observer = |event: &JobEvent| {
@@ -109,9 +111,15 @@ pub(crate) async fn run_forever(app: AppHandle) {
             }
         };
         let summary = library
-            .run_jobs(&JobOptions::default(), &observer, std::future::pending::<()>())
+            .run_jobs(
+                &JobOptions::default(),
+                &observer,
+                std::future::pending::<()>(),
+            )
             .await;
-        runner.busy.store(false, std::sync::atomic::Ordering::Relaxed);
+        runner
+            .busy
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         match summary {
             Ok(summary) => runner.broadcast(&JobMessage::Idle {
                 done: summary.done,

@@ -113,7 +113,9 @@ pub(crate) async fn watch_start(
                         // A dropped sender (app closing) stops the watcher too.
                         let _ = stop_rx.await;
                     };
-                    library.watch(WatchOptions::default(), &observer, stop).await
+                    library
+                        .watch(WatchOptions::default(), &observer, stop)
+                        .await
                 }
                 Err(err) => Err(err),
             };

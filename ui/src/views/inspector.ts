@@ -23,6 +23,7 @@ export interface InspectorHost {
 export class Inspector {
   private lastBatch: number | null = null;
   private current: number | undefined;
+  private objectUrl: string | undefined;
 
   constructor(
     private readonly root: HTMLElement,
@@ -38,6 +39,10 @@ export class Inspector {
 
   async open(id: number): Promise<void> {
     this.current = id;
+    if (this.objectUrl !== undefined) {
+      URL.revokeObjectURL(this.objectUrl);
+      this.objectUrl = undefined;
+    }
     const target = byId("asset-view");
     target.dataset["state"] = "loading";
     try {
@@ -72,7 +77,15 @@ export class Inspector {
         attrs: { controls: "", preload: "auto", playsinline: "" },
       });
       video.muted = true;
-      video.src = previewUrl(previews.proxy);
+      video.dataset["proxy"] = previewUrl(previews.proxy);
+      void this.playable(previewUrl(previews.proxy)).then(
+        (src) => {
+          video.src = src;
+        },
+        (error: unknown) => {
+          media.append(h("p", { class: "error", text: `The proxy cannot be read: ${errorText(error)}` }));
+        },
+      );
       if (previews.posterLarge) {
         video.poster = previewUrl(previews.posterLarge);
       }
@@ -145,6 +158,24 @@ export class Inspector {
       nodes.push(h("h3", { text: "Problems" }), h("ul", { class: "errors" }, ...asset.errors.map((e) => h("li", { text: e }))));
     }
     return nodes;
+  }
+
+  /**
+   * A URL the video element can load. WebKitGTK's media player (GStreamer) cannot read a custom
+   * URI scheme, so on Linux the proxy is read through the asset protocol with fetch and played
+   * from a blob; elsewhere the asset URL is played directly (with range requests).
+   */
+  private async playable(url: string): Promise<string> {
+    if (!url.startsWith("asset:")) {
+      return url;
+    }
+    const response = await fetch(url);
+    if (!response.ok) {
+      throw new Error(`HTTP ${response.status}`);
+    }
+    const blob = await response.blob();
+    this.objectUrl = URL.createObjectURL(blob);
+    return this.objectUrl;
   }
 
   private renderEditor(): void {
