@@ -8,9 +8,10 @@
 #   previews: scripts/bench-previews.sh (Trove's previews vs ffmpeg and vipsthumbnail)
 #   s3:       scripts/bench-s3.sh (bucket listing vs rclone on moto_server; inventory)
 #   dupes:    scripts/bench-dupes.sh (scan + dupes vs jdupes, rmlint, fclones; same groups as jdupes)
+#   ui:       scripts/bench-ui.sh (the desktop app: launch to first grid paint, scroll frame times)
 #
 # Environment:
-#   BENCH_ONLY    scan | search | previews | s3 | dupes: run only that part   (default: all)
+#   BENCH_ONLY    scan | search | previews | s3 | dupes | ui: run only that part   (default: all)
 #   BENCH_DIR     where the temporary tree and libraries go   (default /tmp/trove-bench)
 #   BENCH_FILES   files in the generated tree                 (default 100000)
 #   BENCH_SEED    gen-tree seed                               (default 42)
@@ -45,8 +46,8 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 ONLY=${BENCH_ONLY:-}
 case "$ONLY" in
-    "" | scan | search | previews | s3 | dupes) ;;
-    *) die "BENCH_ONLY must be scan, search, previews, s3 or dupes, not $ONLY" ;;
+    "" | scan | search | previews | s3 | dupes | ui) ;;
+    *) die "BENCH_ONLY must be scan, search, previews, s3, dupes or ui, not $ONLY" ;;
 esac
 MISSED=()  # parts that missed a speed goal (BENCH_STRICT=1 then exits 1 at the end)
 
@@ -354,6 +355,9 @@ if [ -z "$ONLY" ] || [ "$ONLY" = s3 ]; then
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = dupes ]; then
     "$ROOT/scripts/bench-dupes.sh" || MISSED+=(dupes)
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = ui ]; then
+    "$ROOT/scripts/bench-ui.sh" || MISSED+=(ui)
 fi
 
 if [ "${BENCH_STRICT:-0}" = 1 ] && [ ${#MISSED[@]} -gt 0 ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the UI, the desktop app and the `trove` CLI, then runs the desktop end-to-end test
-# (tests/ui/) under Xvfb through tauri-driver. Exits non-zero when anything fails.
+# Runs the UI's unit tests (vitest), builds the UI, the desktop app and the `trove` CLI, then
+# runs the desktop end-to-end test (tests/ui/) under Xvfb through tauri-driver. Exits non-zero
+# when anything fails (the unit tests' failure stops the script before the slow part).
 #
 # Usage: scripts/test-ui.sh
 # Env:   CARGO_TARGET_DIR (default: target/), TROVE_UI_ARTIFACTS (logs and screenshot; default: a temp dir)
@@ -13,7 +14,7 @@ if [[ -d "$HOME/.cargo/bin" ]]; then
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
-for tool in Xvfb WebKitWebDriver node npm cargo; do
+for tool in Xvfb WebKitWebDriver node npm cargo ffmpeg; do
   if ! command -v "$tool" >/dev/null; then
     echo "test-ui: $tool is missing; run scripts/setup.sh first" >&2
     exit 1
@@ -29,6 +30,12 @@ if ! grep -q '^tauri-driver v2\.' <<<"$installed"; then
 fi
 
 bash scripts/build-ui.sh
+
+echo "test-ui: unit tests (vitest)" >&2
+if ! (cd ui && npm test); then
+  echo "test-ui: the UI unit tests failed" >&2
+  exit 1
+fi
 
 cargo build -p trove-desktop -p trove-cli
 

@@ -4,7 +4,32 @@
 //! deny any command that no capability grants, so `capabilities/` is the whole IPC surface.
 
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["library_stats"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "library_stats",
+        "library_info",
+        "search",
+        "asset_show",
+        "meta_set",
+        "undo",
+        "asset_reveal",
+        "asset_open",
+        "collections_list",
+        "saved_search_create",
+        "collection_add",
+        "sources_list",
+        "source_pick_folder",
+        "source_add",
+        "source_scan",
+        "watch_start",
+        "watch_stop",
+        "watch_status",
+        "jobs_list",
+        "jobs_subscribe",
+        "jobs_cancel",
+        "jobs_retry",
+        "previews_make",
+        "dupes_review",
+    ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");
 }

@@ -1,4 +1,4 @@
-//! The one error that crosses IPC: `{kind, message}`.
+//! The one error that crosses IPC: `{kind, message, detail}`.
 //!
 //! Engine errors are classified into a few kinds the UI can act on. Internal errors are logged
 //! here with their whole source chain and reach the UI only as a generic message.
@@ -16,6 +16,8 @@ pub(crate) enum ErrorKind {
     NotFound,
     /// The request itself, or the app's configuration, was wrong.
     InvalidInput,
+    /// The request clashes with the current state (e.g. a name already taken).
+    Conflict,
     /// Reading or writing files failed.
     Io,
     /// A bug or an unexpected state; details are in the log only.
@@ -28,6 +30,8 @@ pub(crate) enum ErrorKind {
 pub(crate) struct IpcError {
     kind: ErrorKind,
     message: String,
+    /// More lines for the curious (e.g. where a query went wrong); never internal details.
+    detail: Option<String>,
 }
 
 /// The message shown for internal errors, whose details stay in the log.
@@ -36,10 +40,26 @@ const INTERNAL_MESSAGE: &str = "Something went wrong inside Trove. The log has t
 impl IpcError {
     /// An error of `kind` with a message fit to show to the user.
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
+        let message: String = message.into();
+        // A multi-line engine message (a query error with its caret) keeps its first line as
+        // the message and the rest as detail, so the UI can show one line and expand.
+        match message.split_once('\n') {
+            Some((first, rest)) => Self {
+                kind,
+                message: first.to_owned(),
+                detail: Some(rest.to_owned()),
+            },
+            None => Self {
+                kind,
+                message,
+                detail: None,
+            },
         }
+    }
+
+    /// An error about what the UI asked for.
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput, message)
     }
 
     /// An internal error: logs `err` with its chain and hides it behind a generic message.
@@ -51,13 +71,15 @@ impl IpcError {
 
 impl From<trove_engine::Error> for IpcError {
     fn from(err: trove_engine::Error) -> Self {
+        use trove_catalog::Error as C;
         use trove_engine::Error as E;
         let kind = match &err {
-            E::NotFound(_) => ErrorKind::NotFound,
+            E::NotFound(_) | E::Catalog(C::NoSuchCollection { .. }) => ErrorKind::NotFound,
             E::InvalidInput(_) | E::BadSourcePath { .. } | E::NoLibraryDir => {
                 ErrorKind::InvalidInput
             }
-            E::Library { .. } | E::Watch { .. } => ErrorKind::Io,
+            E::Catalog(C::SourceExists { .. } | C::CollectionExists { .. }) => ErrorKind::Conflict,
+            E::Library { .. } | E::Watch { .. } | E::Search(_) => ErrorKind::Io,
             _ => return Self::internal("engine call failed", &err),
         };
         tracing::warn!(error = %chain(&err), ?kind, "engine call refused");
@@ -102,8 +124,18 @@ mod tests {
         let json = serde_json::to_value(&err).expect("serializes");
         assert_eq!(
             json,
-            serde_json::json!({ "kind": "notFound", "message": "no such asset" })
+            serde_json::json!({ "kind": "notFound", "message": "no such asset", "detail": null })
         );
+    }
+
+    #[test]
+    fn multi_line_messages_keep_the_rest_as_detail() {
+        let err = IpcError::from(trove_engine::Error::InvalidInput(
+            "bad query at character 3: unknown field\n  xx:1\n  ^".into(),
+        ));
+        assert_eq!(err.kind, ErrorKind::InvalidInput);
+        assert_eq!(err.message, "bad query at character 3: unknown field");
+        assert_eq!(err.detail.as_deref(), Some("  xx:1\n  ^"));
     }
 
     #[test]

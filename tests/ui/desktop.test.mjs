@@ -1,16 +1,21 @@
-// End-to-end: the desktop app, under Xvfb and tauri-driver, shows the asset count of a library
-// prepared with the `trove` CLI.
+// End-to-end: the desktop app under Xvfb, driven through tauri-driver and WebKitWebDriver.
+//
+// One app session walks the whole workflow, each step a test that saves a screenshot:
+// the counts of a library prepared with the CLI → add a folder of media generated with ffmpeg
+// → scan with progress → make previews → search → open an asset and play its proxy →
+// select two assets and edit their title → the new title is found → review a duplicate group
+// (then remove the extra copy and undo).
 //
 // Builds nothing. Environment:
 //   TROVE_DESKTOP_BIN  the built trove-desktop binary (required)
-//   TROVE_BIN          the built trove CLI; without it the library stays empty and 0 is expected
-//   TROVE_UI_ARTIFACTS where to keep logs and the screenshot (default: a new temp dir)
+//   TROVE_BIN          the built trove CLI (required)
+//   TROVE_UI_ARTIFACTS where to keep logs and screenshots (default: a new temp dir)
 // Run: node --test tests/ui/   (scripts/test-ui.sh builds everything first)
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -19,31 +24,37 @@ import { Session, startTauriDriver, startXvfb, stopAll, until } from "./harness.
 const desktopBin = process.env.TROVE_DESKTOP_BIN;
 const cliBin = process.env.TROVE_BIN;
 
-/** Media files with real magic bytes, each distinct so none are duplicates of another. */
+const ENTER = "\uE007";
+const SHIFT = "\uE008";
+const ARROW_RIGHT = "\uE014";
+
+function ffmpeg(...args) {
+  execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args], {
+    stdio: ["ignore", "inherit", "inherit"],
+    timeout: 120000,
+  });
+}
+
+/** Two distinct pictures, for the library prepared by the CLI before the app starts. */
+function writeStills(dir) {
+  ffmpeg("-f", "lavfi", "-i", "color=c=orange:s=96x64", "-frames:v", "1", join(dir, "sunrise.jpg"));
+  ffmpeg("-f", "lavfi", "-i", "color=c=navy:s=96x64", "-frames:v", "1", join(dir, "harbour.jpg"));
+}
+
+/** Real media made by ffmpeg: two clips with sound, a tone, a picture, and a copy of a clip. */
 function writeMedia(dir) {
-  const jpeg = (tag) =>
-    Buffer.concat([
-      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
-      Buffer.from("JFIF\0", "latin1"),
-      Buffer.from([0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]),
-      Buffer.from(tag, "latin1"),
-      Buffer.from([0xff, 0xd9]),
-    ]);
-  const mov = (tag) => {
-    const ftyp = Buffer.alloc(20);
-    ftyp.writeUInt32BE(20, 0);
-    ftyp.write("ftypqt  ", 4, "latin1");
-    ftyp.writeUInt32BE(0x200, 12);
-    ftyp.write("qt  ", 16, "latin1");
-    const payload = Buffer.from(tag, "latin1");
-    const free = Buffer.alloc(8);
-    free.writeUInt32BE(8 + payload.length, 0);
-    free.write("free", 4, "latin1");
-    return Buffer.concat([ftyp, free, payload]);
-  };
-  writeFileSync(join(dir, "sunrise.jpg"), jpeg("sunrise"));
-  writeFileSync(join(dir, "harbour.jpg"), jpeg("harbour"));
-  writeFileSync(join(dir, "interview.mov"), mov("interview"));
+  const clip = (name, source, frequency) =>
+    ffmpeg(
+      "-f", "lavfi", "-i", `${source}=size=320x240:rate=25:duration=4`,
+      "-f", "lavfi", "-i", `sine=frequency=${frequency}:duration=4`,
+      "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", join(dir, name),
+    );
+  clip("clip-a.mp4", "testsrc", 440);
+  clip("clip-b.mp4", "testsrc2", 880);
+  ffmpeg("-f", "lavfi", "-i", "sine=frequency=220:duration=3", join(dir, "tone.wav"));
+  ffmpeg("-f", "lavfi", "-i", "testsrc=size=640x480", "-frames:v", "1", join(dir, "still.jpg"));
+  mkdirSync(join(dir, "copies"));
+  copyFileSync(join(dir, "clip-a.mp4"), join(dir, "copies", "clip-a-copy.mp4"));
 }
 
 function trove(library, ...args) {
@@ -57,26 +68,53 @@ function trove(library, ...args) {
 const work = mkdtempSync(join(tmpdir(), "trove-ui-"));
 const artifacts = resolve(process.env.TROVE_UI_ARTIFACTS ?? join(work, "artifacts"));
 const library = join(work, "library");
+const prepared = join(work, "prepared");
 const media = join(work, "media");
 let expectedAssets = 0;
 let driverUrl;
 let session;
 
+async function screenshot(t, name) {
+  const shot = join(artifacts, `${name}.png`);
+  writeFileSync(shot, await session.screenshot());
+  t.diagnostic(`screenshot: ${shot}`);
+}
+
+/** The value of `data-NAME` on the element matching `css`, once `accept` likes it. */
+async function dataOf(css, name, accept, timeoutMs = 60000) {
+  return until(`${css}[data-${name}] to be accepted`, timeoutMs, async () => {
+    const value = await session.execute(
+      "const e = document.querySelector(arguments[0]); return e === null ? null : (e.dataset[arguments[1]] ?? null);",
+      [css, name.replace(/-([a-z])/g, (_, c) => c.toUpperCase())],
+    );
+    return value !== null && accept(value) ? value : undefined;
+  });
+}
+
+async function click(css) {
+  await session.click(await session.waitFor(css));
+}
+
+async function search(query) {
+  const input = await session.waitFor("#search-input");
+  await session.clear(input);
+  await session.sendKeys(input, query + ENTER);
+}
+
 before(async () => {
   assert.ok(desktopBin, "TROVE_DESKTOP_BIN must name the built trove-desktop binary");
   assert.ok(existsSync(desktopBin), `TROVE_DESKTOP_BIN does not exist: ${desktopBin}`);
+  assert.ok(cliBin, "TROVE_BIN must name the built trove CLI");
   mkdirSync(artifacts, { recursive: true });
+  mkdirSync(prepared);
   mkdirSync(media);
 
-  if (cliBin) {
-    writeMedia(media);
-    trove(library, "source", "add", media);
-    trove(library, "scan", "--json");
-    expectedAssets = JSON.parse(trove(library, "stats", "--json")).assets;
-    assert.equal(typeof expectedAssets, "number", "trove stats --json has a numeric `assets`");
-  } else {
-    process.stderr.write("# TROVE_BIN is not set: testing against an empty library\n");
-  }
+  writeStills(prepared);
+  trove(library, "source", "add", prepared);
+  trove(library, "scan", "--json");
+  expectedAssets = JSON.parse(trove(library, "stats", "--json")).assets;
+  assert.equal(typeof expectedAssets, "number", "trove stats --json has a numeric `assets`");
+  writeMedia(media);
 
   const { display } = await startXvfb({ logPath: join(artifacts, "xvfb.log") });
   const env = {
@@ -87,7 +125,14 @@ before(async () => {
     RUST_LOG: process.env.RUST_LOG ?? "info",
   };
   delete env.WAYLAND_DISPLAY;
+  // No session bus: the single-instance plugin then lets every test app start on its own.
+  delete env.DBUS_SESSION_BUS_ADDRESS;
   ({ url: driverUrl } = await startTauriDriver({ env, logPath: join(artifacts, "tauri-driver.log") }));
+  session = await Session.create(driverUrl, {
+    browserName: "wry",
+    "tauri:options": { application: desktopBin },
+  });
+  await session.setScriptTimeout(30000);
 });
 
 after(async () => {
@@ -99,25 +144,17 @@ after(async () => {
     }
   } finally {
     await stopAll();
-    // Keep the artifacts (logs, screenshot); drop the library and media.
+    // Keep the artifacts (logs, screenshots); drop the library and media.
     rmSync(library, { recursive: true, force: true });
+    rmSync(prepared, { recursive: true, force: true });
     rmSync(media, { recursive: true, force: true });
     process.stderr.write(`# artifacts: ${artifacts}\n`);
   }
 });
 
 test("the window shows the library's asset count", async (t) => {
-  if (cliBin) {
-    assert.ok(expectedAssets > 0, `the prepared library should hold assets, has ${expectedAssets}`);
-  }
-  session = await Session.create(driverUrl, {
-    browserName: "wry",
-    "tauri:options": { application: desktopBin },
-  });
-
+  assert.ok(expectedAssets > 0, `the prepared library should hold assets, has ${expectedAssets}`);
   assert.equal(await session.title(), "Trove");
-
-  // The count starts as a placeholder; wait until the first `library_stats` answer is shown.
   const shown = await until("#asset-count to show a number", 30000, async () => {
     const element = await session.find("#asset-count");
     if (element === undefined) {
@@ -126,10 +163,122 @@ test("the window shows the library's asset count", async (t) => {
     const text = (await session.text(element)).trim();
     return /^\d+$/.test(text) ? text : undefined;
   });
-
-  const shot = join(artifacts, "desktop.png");
-  writeFileSync(shot, await session.screenshot());
-  t.diagnostic(`screenshot: ${shot}`);
-
+  await dataOf("#results-info", "total", (v) => Number(v) === expectedAssets);
+  await screenshot(t, "01-library");
   assert.equal(Number(shown), expectedAssets, "asset count shown in the window");
+});
+
+test("add a folder source and scan it with progress", async (t) => {
+  await click('[data-view-tab="sources"]');
+  const path = await session.waitFor("#source-path");
+  await session.sendKeys(path, media + ENTER);
+  const state = await dataOf("#scan-status", "state", (v) => v === "done" || v === "error");
+  const text = await session.text(await session.find("#scan-status"));
+  assert.equal(state, "done", `scan failed: ${text}`);
+  const files = Number(await dataOf("#scan-status", "files", () => true));
+  assert.ok(files >= 5, `progress reported ${files} files`);
+  const added = Number(await dataOf("#scan-status", "added", () => true));
+  assert.equal(added, 5, "two clips, a tone, a picture and a copy were added");
+  await until("the new source in the sidebar", 10000, async () => {
+    const items = await session.findAll("#source-list .source.online");
+    return items.length === 2 ? true : undefined;
+  });
+  await screenshot(t, "02-sources");
+});
+
+test("make previews: the jobs panel runs them to the end", async (t) => {
+  await click('[data-view-tab="jobs"]');
+  await click("#make-previews");
+  await dataOf("#jobs-status", "state", (v) => v === "running" || v === "idle");
+  await until("every job to finish", 180000, async () => {
+    const [queued, running, done, failed, busy] = await session.execute(
+      "const d = document.querySelector('#jobs-counts').dataset; return [d.queued, d.running, d.done, d.failed, d.busy];",
+    );
+    // Five probes (after the scan) and five previews, one per file.
+    return queued === "0" && running === "0" && Number(done) + Number(failed) >= 10 && busy === "false" ? true : undefined;
+  });
+  const failed = await dataOf("#jobs-counts", "failed", () => true);
+  await screenshot(t, "03-jobs");
+  assert.equal(failed, "0", "no job failed");
+});
+
+test("search finds the clips", async (t) => {
+  await click('[data-view-tab="library"]');
+  await search("clip");
+  await dataOf("#results-info", "total", (v) => v === "3");
+  await until("posters on the tiles", 20000, async () => {
+    const count = await session.execute(
+      "return [...document.querySelectorAll('.tile .thumb')].filter((t) => t.style.backgroundImage.startsWith('url(')).length;",
+    );
+    return count >= 3 ? count : undefined;
+  });
+  await screenshot(t, "04-search");
+});
+
+test("open an asset: its proxy plays from the previews folder", async (t) => {
+  await click('.tile[data-index="0"]');
+  await session.sendKeys(await session.find("#browser"), ENTER);
+  await dataOf("#asset-view", "state", (v) => v === "ready");
+  await session.waitFor("#asset-view video.proxy");
+  // WebKitGTK's player cannot read custom schemes: the proxy is fetched through the asset
+  // protocol and played from a blob.
+  const proxy = await session.execute("return document.querySelector('video.proxy').dataset.proxy;");
+  assert.match(proxy, /^(asset:\/\/localhost\/|http:\/\/asset\.localhost\/)/, "read through the asset protocol");
+  await until("the video's source", 20000, async () => {
+    const src = await session.execute("return document.querySelector('video.proxy').src;");
+    return src ? src : undefined;
+  });
+  await session.execute("const v = document.querySelector('video.proxy'); v.muted = true; void v.play().catch(() => {});");
+  const time = await until("video.currentTime to advance", 30000, async () => {
+    const [current, error, ready] = await session.execute(
+      "const v = document.querySelector('video.proxy'); if (v.paused) { void v.play().catch(() => {}); } return [v.currentTime, v.error ? `${v.error.code} ${v.error.message}` : null, v.readyState];",
+    );
+    if (error !== null) {
+      throw new Error(`the video failed: MediaError ${error} (readyState ${ready})`);
+    }
+    return current > 0.5 ? current : undefined;
+  });
+  await screenshot(t, "05-asset");
+  assert.ok(time > 0.5, `playback reached ${time} s`);
+  const provenance = await session.execute(
+    "return [...document.querySelectorAll('.metadata tr[data-field] .provenance')].map((e) => e.textContent).filter(Boolean).length;",
+  );
+  assert.ok(provenance > 0, "metadata rows name where their values came from");
+});
+
+test("select two assets and edit their title; the change shows in search", async (t) => {
+  await click('.tile[data-index="0"]');
+  await session.sendKeys(await session.find("#browser"), SHIFT + ARROW_RIGHT);
+  await until("two assets selected", 10000, async () => {
+    const text = await session.text(await session.find("#editor-count"));
+    return text === "Editing 2 assets" ? true : undefined;
+  });
+  const title = await session.find("#edit-title");
+  await session.sendKeys(title, "Harbour interview");
+  await click("#editor-apply");
+  const state = await dataOf("#editor-status", "state", (v) => v === "done" || v === "error");
+  assert.equal(state, "done", await session.text(await session.find("#editor-status")));
+  await search('title:"harbour interview"');
+  await dataOf("#results-info", "total", (v) => v === "2");
+  const titles = await session.execute("return [...document.querySelectorAll('.tile:not([hidden]) .title')].map((e) => e.textContent);");
+  assert.deepEqual(titles, ["Harbour interview", "Harbour interview"]);
+  await screenshot(t, "06-edited");
+});
+
+test("review a duplicate group, remove the extra copy, undo", async (t) => {
+  await click('[data-view-tab="dupes"]');
+  await click("#dupes-find");
+  await dataOf("#dupes-summary", "state", (v) => v === "planned");
+  const groups = await session.findAll(".dupe-group");
+  assert.equal(groups.length, 1, "one group: clip-a and its copy");
+  const actions = await session.execute("return [...document.querySelectorAll('.dupe-copy')].map((e) => e.dataset.action);");
+  assert.deepEqual(actions.sort(), ["keep", "remove"], "the policy keeps one copy and removes the other");
+  await screenshot(t, "07-dupes");
+  await click("#dupes-apply");
+  await dataOf("#dupes-summary", "state", (v) => v === "applied");
+  assert.ok(!existsSync(join(media, "copies", "clip-a-copy.mp4")), "the copy went to the quarantine");
+  await click("#dupes-undo");
+  await dataOf("#dupes-summary", "state", (v) => v === "undone");
+  assert.ok(existsSync(join(media, "copies", "clip-a-copy.mp4")), "undo put the copy back");
+  await screenshot(t, "08-dupes-undone");
 });

@@ -211,6 +211,45 @@ export class Session {
     return this.command("GET", `/element/${elementId}/text`);
   }
 
+  /** Every element matching `css`. */
+  async findAll(css) {
+    const value = await this.command("POST", "/elements", { using: "css selector", value: css });
+    return value.map((v) => v[ELEMENT_KEY]);
+  }
+
+  /** The element matching `css`, waiting up to `timeoutMs` for it to appear. */
+  async waitFor(css, timeoutMs = 30000) {
+    return until(`${css} to appear`, timeoutMs, () => this.find(css));
+  }
+
+  click(elementId) {
+    return this.command("POST", `/element/${elementId}/click`, {});
+  }
+
+  /** Types `text` into an element (W3C key codes such as "\uE007" for Enter work too). */
+  sendKeys(elementId, text) {
+    return this.command("POST", `/element/${elementId}/value`, { text });
+  }
+
+  clear(elementId) {
+    return this.command("POST", `/element/${elementId}/clear`, {});
+  }
+
+  /** Runs `script` (a function body) in the page with `args`; returns its result. */
+  execute(script, args = []) {
+    return this.command("POST", "/execute/sync", { script, args });
+  }
+
+  /** Runs `script` in the page; it finishes by calling `arguments[arguments.length - 1](result)`. */
+  executeAsync(script, args = []) {
+    return this.command("POST", "/execute/async", { script, args });
+  }
+
+  /** Sets the session's script timeout. */
+  setScriptTimeout(ms) {
+    return this.command("POST", "/timeouts", { script: ms });
+  }
+
   /** A PNG of the window, as bytes. */
   async screenshot() {
     return Buffer.from(await this.command("GET", "/screenshot"), "base64");
