@@ -19,8 +19,8 @@ mod watch;
 
 pub use collections::CollectionChange;
 pub use dupes::{
-    DupeGroup, DupeMember, DupesReport, GroupPlan, KeepPolicy, RemovalReport, Skipped,
-    QUARANTINE_DIR,
+    DupeGroup, DupeMember, DupesOptions, DupesReport, GroupPlan, KeepPolicy, RemovalReport,
+    RemoveOptions, Skipped, QUARANTINE_DIR,
 };
 pub use error::{Error, Result};
 pub use exchange::{
@@ -32,6 +32,8 @@ pub use meta::{Assignment, MetaSetReport};
 pub use previews::{CACHE_CAP_SETTING, PREVIEWS_DIR};
 pub use scan::{ScanObserver, ScanProgress};
 pub use search::{SearchReport, SyncReport, INDEX_DIR};
-pub use trove_catalog::{Collection, JobSelector, JobStats, JobView, ProgressDetail, UndoReport};
+pub use trove_catalog::{
+    Collection, JobSelector, JobStats, JobView, MergeDone, ProgressDetail, UndoReport,
+};
 pub use trove_preview::Previews;
 pub use watch::{WatchEvent, WatchOptions};
