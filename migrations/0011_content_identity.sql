@@ -34,6 +34,9 @@ CREATE TABLE merge_conflicts (
 );
 CREATE INDEX merge_conflicts_asset ON merge_conflicts (asset_id);
 
+-- A merge re-points the merged asset's journal rows.
+CREATE INDEX IF NOT EXISTS edits_asset ON edits (asset_id);
+
 -- A copy whose bytes changed (size, mtime, inode or ETag) no longer has a known content.
 CREATE TRIGGER locations_bytes_changed
 AFTER UPDATE OF size, mtime_ns, inode, etag ON locations

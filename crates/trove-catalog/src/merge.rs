@@ -125,6 +125,18 @@ fn decode(what: &'static str, text: &str) -> Result<Value> {
     })
 }
 
+/// A column holding JSON (from `json_group_array`), decoded.
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &sqlx::sqlite::SqliteRow,
+    column: &str,
+) -> Result<T> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text).map_err(|e| Error::Decode {
+        what: "merged asset",
+        message: format!("{column}: {e}"),
+    })
+}
+
 fn ids_list(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
@@ -247,48 +259,36 @@ async fn merge_one(
     content_hash: &str,
     now: i64,
 ) -> Result<u64> {
-    let row =
-        sqlx::query("SELECT title, media_type, created_at, updated_at FROM assets WHERE id = ?")
-            .bind(merged.0)
-            .fetch_one(&mut *tx)
-            .await?;
-    let locations: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM locations WHERE asset_id = ? ORDER BY id")
-            .bind(merged.0)
-            .fetch_all(&mut *tx)
-            .await?;
-    let media: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM locations WHERE asset_id = ? AND role = 'media' ORDER BY id",
+    // Everything about the merged asset in one statement: merges run by the thousand.
+    let row = sqlx::query(
+        "SELECT title, media_type, created_at, updated_at, \
+         (SELECT json_group_array(id) FROM \
+             (SELECT id FROM locations WHERE asset_id = ?1 ORDER BY id)) AS locations, \
+         (SELECT json_group_array(id) FROM (SELECT id FROM locations \
+             WHERE asset_id = ?1 AND role = 'media' ORDER BY id)) AS media, \
+         (SELECT json_group_array(id) FROM claims \
+             WHERE asset_id = ?1 AND location_id IS NULL AND source <> 'user') AS other_claims, \
+         (SELECT json_group_array(id) FROM edits WHERE asset_id = ?1) AS edits, \
+         (SELECT json_group_array(id) FROM jobs WHERE asset_id = ?1) AS jobs, \
+         (SELECT json_group_array(id) FROM merge_conflicts WHERE asset_id = ?1) AS conflicts, \
+         (SELECT json_group_array(json_array(collection_id, added_at)) FROM collection_assets \
+             WHERE asset_id = ?1) AS members, \
+         (SELECT json_group_array(json_array(field, value, observed_at)) FROM \
+             (SELECT field, value, observed_at FROM claims WHERE asset_id = ?1 \
+              AND location_id IS NULL AND source = 'user' ORDER BY id)) AS user \
+         FROM assets WHERE id = ?1",
     )
     .bind(merged.0)
-    .fetch_all(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    let other_claims: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM claims WHERE asset_id = ? AND location_id IS NULL AND source <> 'user'",
-    )
-    .bind(merged.0)
-    .fetch_all(&mut *tx)
-    .await?;
-    let edits: Vec<i64> = sqlx::query_scalar("SELECT id FROM edits WHERE asset_id = ?")
-        .bind(merged.0)
-        .fetch_all(&mut *tx)
-        .await?;
-    let jobs: Vec<i64> = sqlx::query_scalar("SELECT id FROM jobs WHERE asset_id = ?")
-        .bind(merged.0)
-        .fetch_all(&mut *tx)
-        .await?;
-    let earlier_conflicts: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM merge_conflicts WHERE asset_id = ?")
-            .bind(merged.0)
-            .fetch_all(&mut *tx)
-            .await?;
-    let user: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT field, value, observed_at FROM claims \
-         WHERE asset_id = ? AND location_id IS NULL AND source = 'user' ORDER BY id",
-    )
-    .bind(merged.0)
-    .fetch_all(&mut *tx)
-    .await?;
+    let locations: Vec<i64> = json_column(&row, "locations")?;
+    let media: Vec<i64> = json_column(&row, "media")?;
+    let other_claims: Vec<i64> = json_column(&row, "other_claims")?;
+    let edits: Vec<i64> = json_column(&row, "edits")?;
+    let jobs: Vec<i64> = json_column(&row, "jobs")?;
+    let earlier_conflicts: Vec<i64> = json_column(&row, "conflicts")?;
+    let members: Vec<(i64, i64)> = json_column(&row, "members")?;
+    let user: Vec<(String, String, i64)> = json_column(&row, "user")?;
 
     // Locations and every claim but the user's follow the content to the survivor.
     sqlx::query("UPDATE locations SET asset_id = ? WHERE asset_id = ?")
@@ -340,19 +340,16 @@ async fn merge_one(
             .await?;
         }
     }
-    sqlx::query(
-        "DELETE FROM claims WHERE asset_id = ? AND source = 'user' AND location_id IS NULL",
-    )
-    .bind(merged.0)
-    .execute(&mut *tx)
-    .await?;
+    if !user.is_empty() {
+        sqlx::query(
+            "DELETE FROM claims WHERE asset_id = ? AND source = 'user' AND location_id IS NULL",
+        )
+        .bind(merged.0)
+        .execute(&mut *tx)
+        .await?;
+    }
 
     // Collections: the survivor is a member wherever the merged asset was.
-    let members: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT collection_id, added_at FROM collection_assets WHERE asset_id = ?")
-            .bind(merged.0)
-            .fetch_all(&mut *tx)
-            .await?;
     let mut collections = Vec::new();
     for (collection, added_at) in members {
         let added = sqlx::query(
@@ -369,7 +366,14 @@ async fn merge_one(
         collections.push((collection, added_at, added));
     }
     // The journal, jobs and earlier conflicts point at the survivor now.
-    for table in ["edits", "jobs", "merge_conflicts"] {
+    for (table, ids) in [
+        ("edits", &edits),
+        ("jobs", &jobs),
+        ("merge_conflicts", &earlier_conflicts),
+    ] {
+        if ids.is_empty() {
+            continue;
+        }
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE {table} SET asset_id = ? WHERE asset_id = ?"
         )))
