@@ -111,7 +111,7 @@ impl Catalog {
         for chunk in ids.chunks(500) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "SELECT a.id, a.title, a.media_type, l.rel_path, l.size, l.state, l.storage_class, \
-                 s.uri, s.root, s.online, \
+                 l.archive_state, s.kind, s.uri, s.root, s.online, \
                  (SELECT count(*) FROM locations c WHERE c.asset_id = a.id AND c.role = 'media') AS copies \
                  FROM assets a \
                  LEFT JOIN locations l ON l.id = (SELECT min(m.id) FROM locations m \
@@ -135,6 +135,11 @@ impl Catalog {
                         .to_path(&trove_core::path_from_bytes(root))
                         .to_string_lossy()
                         .into_owned(),
+                    (Some(rel), None, Some(uri))
+                        if row.try_get::<Option<String>, _>("kind")?.as_deref() == Some("s3") =>
+                    {
+                        crate::s3_object_uri(uri, rel)
+                    }
                     (Some(rel), None, Some(uri)) => {
                         format!("{}/{}", uri.trim_end_matches('/'), rel)
                     }
@@ -142,9 +147,12 @@ impl Catalog {
                 };
                 let online: Option<bool> = row.try_get("online")?;
                 let location_state: Option<String> = row.try_get("state")?;
-                let state = match (online, location_state.as_deref()) {
-                    (Some(false), _) => "offline",
-                    (_, Some("missing")) => "missing",
+                let archive_state: Option<String> = row.try_get("archive_state")?;
+                let state = match (online, location_state.as_deref(), archive_state.as_deref()) {
+                    (Some(false), _, _) => "offline",
+                    (_, Some("missing"), _) => "missing",
+                    // S3 objects in an archive class: `archived`, `restoring` or `ready`.
+                    (_, _, Some(archived)) => archived,
                     _ => "online",
                 };
                 records.insert(

@@ -373,10 +373,10 @@ impl Catalog {
                 .bind(task.id)
                 .execute(&mut *tx)
                 .await?;
-                let done_with = if task.kind == PREVIEW {
-                    "UPDATE locations SET previewed = ? WHERE id = ?"
-                } else {
-                    "UPDATE locations SET probed = ? WHERE id = ?"
+                let done_with = match task.kind.as_str() {
+                    PREVIEW => "UPDATE locations SET previewed = ? WHERE id = ?",
+                    crate::S3_HEAD => "UPDATE locations SET s3_headed = ? WHERE id = ?",
+                    _ => "UPDATE locations SET probed = ? WHERE id = ?",
                 };
                 sqlx::query(done_with)
                     .bind(&task.fingerprint)

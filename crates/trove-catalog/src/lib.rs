@@ -16,6 +16,7 @@ mod integrity;
 mod job_control;
 mod jobs;
 mod locations;
+mod s3;
 mod sources;
 mod views;
 
@@ -27,6 +28,10 @@ pub use follow::{AssetRecord, ChangedAssets};
 pub use job_control::{JobSelector, ProgressDetail};
 pub use jobs::{JobStats, JobTask, JobView, NewClaim, PREVIEW, PROBE};
 pub use locations::{Batch, BatchOutcome, KnownLocation, LocationUpdate, NewLocation, Role};
+pub use s3::{
+    s3_object_uri, HeadFacts, KnownObject, NewObject, ObjectBatch, ObjectFacts, S3Object, S3_HEAD,
+    S3_PROBE,
+};
 pub use sources::{NewSource, SourceRow};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

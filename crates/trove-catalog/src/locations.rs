@@ -474,7 +474,7 @@ fn parse_known(record: &[u8]) -> Result<KnownLocation> {
 }
 
 /// Assets are never sidecars; a sidecar's own type is kept on its location.
-fn asset_media_type(t: MediaType) -> &'static str {
+pub(crate) fn asset_media_type(t: MediaType) -> &'static str {
     match t {
         MediaType::Sidecar => MediaType::Other.as_str(),
         other => other.as_str(),

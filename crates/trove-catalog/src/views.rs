@@ -74,7 +74,8 @@ impl Catalog {
         })?;
         let rows = sqlx::query(
             "SELECT l.id, l.source_id, l.rel_path, l.role, l.size, l.mtime_ns, l.mime, \
-                    l.storage_class, l.state, s.kind, s.uri, s.root, s.online \
+                    l.storage_class, l.etag, l.version_id, l.archive_state, \
+                    l.checksums, l.state, s.kind, s.uri, s.root, s.online \
              FROM locations l JOIN sources s ON s.id = l.source_id \
              WHERE l.asset_id = ? ORDER BY l.role, l.id",
         )
@@ -98,6 +99,10 @@ impl Catalog {
                     let abs = rel.to_path(&path_from_bytes(&root));
                     (file_uri(&abs), Some(abs.to_string_lossy().into_owned()))
                 }
+                (SourceKind::S3, _) => (
+                    crate::s3_object_uri(&r.try_get::<String, _>("uri")?, &rel),
+                    None,
+                ),
                 _ => {
                     let base: String = r.try_get("uri")?;
                     (
@@ -117,6 +122,12 @@ impl Catalog {
                 mime: r.try_get("mime")?,
                 role: r.try_get("role")?,
                 storage_class: r.try_get("storage_class")?,
+                etag: r.try_get("etag")?,
+                version_id: r.try_get("version_id")?,
+                archive_state: r.try_get("archive_state")?,
+                checksums: r
+                    .try_get::<Option<String>, _>("checksums")?
+                    .and_then(|c| serde_json::from_str(&c).ok()),
                 state,
                 online: source_online && state == trove_core::LocationState::Present,
             });

@@ -143,7 +143,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show one asset: id, local path or file:// URI.
+    /// Show one asset: id, local path, file:// URI or s3://bucket/key.
     Show {
         /// The asset.
         asset: OsString,
@@ -364,13 +364,29 @@ enum JobsCommand {
 
 #[derive(Subcommand, Debug)]
 enum SourceCommand {
-    /// Add a local folder (S3 buckets and Glacier vaults come later).
+    /// Add a local folder or an S3 bucket (s3://BUCKET[/PREFIX]); Glacier vaults come later.
     Add {
         /// The folder, or s3://BUCKET[/PREFIX], or glacier://VAULT.
         path: OsString,
         /// Do not follow symbolic links while scanning.
         #[arg(long)]
         no_follow_links: bool,
+        /// S3: the AWS profile whose credentials to use (otherwise the default chain).
+        #[arg(long)]
+        profile: Option<String>,
+        /// S3: the bucket's region (a wrong one is corrected when S3 names the right one).
+        #[arg(long)]
+        region: Option<String>,
+        /// S3: an S3-compatible endpoint (MinIO, R2, Wasabi, B2).
+        #[arg(long)]
+        endpoint_url: Option<String>,
+        /// S3: path-style addressing (https://host/bucket/key), as most S3-compatible stores need.
+        #[arg(long)]
+        path_style: bool,
+        /// S3: index from this S3 Inventory report (s3://bucket/path/manifest.json, CSV.gz)
+        /// instead of listing the bucket.
+        #[arg(long)]
+        inventory: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -615,8 +631,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 println!("{} {} ({})", view.id, view.title, view.media_type);
                 for l in &view.locations {
-                    let state = if l.online { "online" } else { "offline" };
-                    println!("  {} {} bytes, {}, {}", l.uri, l.size, l.role, state);
+                    let state = match (&l.archive_state, l.online) {
+                        (Some(archived), _) => archived.as_str(),
+                        (None, true) => "online",
+                        (None, false) => "offline",
+                    };
+                    let class = l
+                        .storage_class
+                        .as_deref()
+                        .map(|c| format!(", {c}"))
+                        .unwrap_or_default();
+                    println!("  {} {} bytes, {}{class}, {}", l.uri, l.size, l.role, state);
                 }
             }
             ExitCode::SUCCESS
@@ -631,15 +656,42 @@ async fn source(library: &Library, command: SourceCommand) -> Result<ExitCode> {
         SourceCommand::Add {
             path,
             no_follow_links,
+            profile,
+            region,
+            endpoint_url,
+            path_style,
+            inventory,
             json,
         } => {
             let text = path.to_string_lossy();
-            if text.starts_with("s3://") || text.starts_with("glacier://") {
-                anyhow::bail!("{text}: S3 and Glacier sources are not supported yet");
-            }
-            let view = library
-                .add_local_source(PathBuf::from(&path).as_path(), !no_follow_links)
-                .await?;
+            let s3_options = profile.is_some()
+                || region.is_some()
+                || endpoint_url.is_some()
+                || path_style
+                || inventory.is_some();
+            let view = if text.starts_with("s3://") {
+                let config = trove_engine::S3SourceConfig {
+                    s3: trove_engine::S3Config {
+                        profile,
+                        region,
+                        endpoint_url,
+                        path_style,
+                    },
+                    inventory,
+                };
+                library.add_s3_source(&text, &config).await?
+            } else if text.starts_with("glacier://") {
+                anyhow::bail!("{text}: Glacier sources are not supported yet");
+            } else if s3_options {
+                anyhow::bail!(
+                    "{text}: --profile, --region, --endpoint-url, --path-style and --inventory \
+                     are for s3:// sources"
+                );
+            } else {
+                library
+                    .add_local_source(PathBuf::from(&path).as_path(), !no_follow_links)
+                    .await?
+            };
             if json {
                 print_json(&view)?;
             } else {

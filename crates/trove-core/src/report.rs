@@ -124,6 +124,18 @@ pub struct LocationView {
     /// S3 storage class.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<String>,
+    /// S3 ETag (without quotes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// S3 version id, when the bucket is versioned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// S3 objects whose bytes cannot be read now: `archived`, `restoring` or `ready` (restored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive_state: Option<String>,
+    /// S3 additional checksums by algorithm (`SHA256` → base64), as HEAD returned them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksums: Option<BTreeMap<String, String>>,
     /// Present or missing.
     pub state: LocationState,
     /// Present and on a reachable source.

@@ -45,6 +45,9 @@ pub enum Error {
     /// The search index failed (it can be rebuilt from the catalog: `trove search --rebuild`).
     #[error("search index: {0}")]
     Search(String),
+    /// An S3 request failed (the message names the bucket and key).
+    #[error(transparent)]
+    S3(#[from] trove_s3::Error),
     /// A background task died.
     #[error("internal error: {0}")]
     Internal(String),

@@ -13,7 +13,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use trove_catalog::{
-    JobSelector, JobStats, JobTask, JobView, NewClaim, ProgressDetail, PREVIEW, PROBE,
+    JobSelector, JobStats, JobTask, JobView, NewClaim, ProgressDetail, PREVIEW, PROBE, S3_HEAD,
+    S3_PROBE,
 };
 use trove_preview::{CancelToken, PreviewCache};
 
@@ -33,6 +34,8 @@ pub struct JobOptions {
     pub workers: usize,
     /// Longest time one ffprobe may take.
     pub probe_timeout: Duration,
+    /// S3 HEAD jobs run at once, beside `workers` (they wait on the network, not the CPU).
+    pub s3_workers: usize,
 }
 
 impl Default for JobOptions {
@@ -40,6 +43,7 @@ impl Default for JobOptions {
         JobOptions {
             workers: std::thread::available_parallelism().map_or(2, usize::from),
             probe_timeout: Duration::from_secs(60),
+            s3_workers: 16,
         }
     }
 }
@@ -110,6 +114,11 @@ pub(crate) enum Outcome {
         /// The cache entry.
         key: String,
     },
+    /// An S3 object's HEAD and tags read.
+    S3Head {
+        claims: Vec<NewClaim>,
+        head: trove_catalog::HeadFacts,
+    },
 }
 
 /// A running job's report of how far it got.
@@ -127,6 +136,17 @@ pub(crate) struct WorkContext {
     pub(crate) progress: tokio::sync::mpsc::UnboundedSender<Progress>,
     options: JobOptions,
     previews: Arc<PreviewCache>,
+    /// For jobs that look up more than their task says (S3 objects).
+    pub(crate) catalog: trove_catalog::Catalog,
+    /// Clients of S3 sources, shared by the workers.
+    pub(crate) s3: Arc<crate::s3::Buckets>,
+}
+
+impl WorkContext {
+    /// Longest time one ffprobe may take.
+    pub(crate) fn probe_timeout(&self) -> Duration {
+        self.options.probe_timeout
+    }
 }
 
 /// Runs one job of any kind.
@@ -136,6 +156,8 @@ fn work(task: &JobTask, context: &WorkContext) -> Result<Outcome> {
     }
     match task.kind.as_str() {
         PREVIEW => Ok(crate::previews::make(task, context, &context.previews)),
+        S3_HEAD => Ok(crate::s3::head(task, context)),
+        S3_PROBE => Ok(crate::s3::probe(task, context)),
         _ => probe(task, context.options.probe_timeout),
     }
 }
@@ -151,7 +173,7 @@ const MEDIA_SOURCES: &[&str] = &[
 /// Claim sources a sidecar's extraction states.
 const SIDECAR_SOURCES: &[&str] = &["sidecar_xmp"];
 
-fn claims(values: Vec<trove_media::ExtractedValue>) -> Vec<NewClaim> {
+pub(crate) fn claims(values: Vec<trove_media::ExtractedValue>) -> Vec<NewClaim> {
     values
         .into_iter()
         .map(|v| NewClaim {
@@ -299,7 +321,10 @@ impl Library {
 
     /// Queues the work the catalog calls for; returns how many jobs were added.
     pub async fn plan_jobs(&self) -> Result<u64> {
-        Ok(self.catalog.enqueue_probes().await?)
+        let mut queued = self.catalog.enqueue_probes().await?;
+        queued += self.catalog.enqueue_s3_heads().await?;
+        queued += self.catalog.enqueue_s3_probes().await?;
+        Ok(queued)
     }
 
     /// Queue counts.
@@ -335,6 +360,9 @@ impl Library {
             tokio::task::JoinSet::new();
         let mut held: Vec<(i64, CancelToken)> = Vec::new();
         let previews = Arc::new(self.preview_cache()?);
+        let buckets = Arc::new(crate::s3::Buckets::default());
+        // S3 HEADs run in slots of their own: they wait on the network.
+        let mut heads_running = 0usize;
         let mut previewed = 0;
         let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
         let mut last_saved: HashMap<i64, Instant> = HashMap::new();
@@ -342,21 +370,29 @@ impl Library {
         control.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             // Refill free slots, unless the queue is paused.
-            let free = workers.saturating_sub(running.len());
-            if free > 0 {
+            let free = workers.saturating_sub(running.len() - heads_running);
+            let heads_free = options.s3_workers.saturating_sub(heads_running);
+            if free > 0 || heads_free > 0 {
                 if self.catalog.queue_paused().await? {
                     summary.paused = true;
                 } else {
                     // Metadata first (quick, and what search needs), then previews.
-                    let mut tasks = self
-                        .catalog
-                        .lease_jobs(
-                            PROBE,
-                            u32::try_from(free).unwrap_or(u32::MAX),
-                            LEASE_SECS,
-                            &me,
-                        )
-                        .await?;
+                    let mut tasks = Vec::new();
+                    for kind in [PROBE, S3_PROBE] {
+                        let left = free.saturating_sub(tasks.len());
+                        if left > 0 {
+                            tasks.extend(
+                                self.catalog
+                                    .lease_jobs(
+                                        kind,
+                                        u32::try_from(left).unwrap_or(u32::MAX),
+                                        LEASE_SECS,
+                                        &me,
+                                    )
+                                    .await?,
+                            );
+                        }
+                    }
                     let left = free.saturating_sub(tasks.len());
                     if left > 0 {
                         tasks.extend(
@@ -370,7 +406,22 @@ impl Library {
                                 .await?,
                         );
                     }
+                    if heads_free > 0 {
+                        tasks.extend(
+                            self.catalog
+                                .lease_jobs(
+                                    S3_HEAD,
+                                    u32::try_from(heads_free).unwrap_or(u32::MAX),
+                                    LEASE_SECS,
+                                    &me,
+                                )
+                                .await?,
+                        );
+                    }
                     for task in tasks {
+                        if task.kind == S3_HEAD {
+                            heads_running += 1;
+                        }
                         let cancel = CancelToken::new();
                         held.push((task.id, cancel.clone()));
                         let context = WorkContext {
@@ -378,6 +429,8 @@ impl Library {
                             progress: progress_tx.clone(),
                             options: options.clone(),
                             previews: previews.clone(),
+                            catalog: self.catalog.clone(),
+                            s3: buckets.clone(),
                         };
                         running.spawn_blocking(move || {
                             let outcome = work(&task, &context);
@@ -428,6 +481,9 @@ impl Library {
             let (task, outcome) =
                 joined.map_err(|e| Error::Internal(format!("a job worker failed: {e}")))?;
             held.retain(|(id, _)| *id != task.id);
+            if task.kind == S3_HEAD {
+                heads_running -= 1;
+            }
             last_saved.remove(&task.id);
             let path = task.path.to_string_lossy().into_owned();
             match outcome? {
@@ -444,6 +500,11 @@ impl Library {
                     observer(&JobEvent::Done { id: task.id, path });
                 }
                 Outcome::Stopped => summary.stopped += 1,
+                Outcome::S3Head { claims, head } => {
+                    self.catalog.complete_s3_head(&task, &head, &claims).await?;
+                    summary.done += 1;
+                    observer(&JobEvent::Done { id: task.id, path });
+                }
                 Outcome::Previewed { key } => {
                     self.catalog.complete_preview(&task, &key).await?;
                     summary.done += 1;

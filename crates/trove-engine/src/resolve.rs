@@ -13,7 +13,10 @@ impl Library {
         if let Some(id) = text.and_then(|t| t.parse::<i64>().ok()) {
             return Ok(AssetId(id));
         }
-        if text.is_some_and(|t| t.starts_with("s3://") || t.starts_with("glacier://")) {
+        if let Some(uri) = text.filter(|t| t.starts_with("s3://")) {
+            return self.resolve_s3_asset(uri).await;
+        }
+        if text.is_some_and(|t| t.starts_with("glacier://")) {
             return Err(Error::NotFound(format!(
                 "{} (no S3 or Glacier source holds it)",
                 reference.to_string_lossy()

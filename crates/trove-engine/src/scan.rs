@@ -317,6 +317,9 @@ impl Library {
             source: source.uri.clone(),
             ..ScanReport::default()
         };
+        if source.kind == SourceKind::S3 && matches!(scope, Scope::Source) {
+            return self.reconcile_s3(source, observer).await;
+        }
         let (SourceKind::Local, Some(root)) = (source.kind, source.root.clone()) else {
             report.errors.push(ScanProblem {
                 path: source.uri.clone(),

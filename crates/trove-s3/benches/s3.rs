@@ -1,10 +1,11 @@
 //! `make bench` for S3 sources (run by `scripts/bench-s3.sh`):
 //!
-//! 1. Listing: moto_server with a bucket of 5,000 objects across all storage classes; Trove's
-//!    listing against `rclone lsjson -R --fast-list --no-modtime --no-mimetype` of the same
-//!    bucket on the same server, in the same run. Both run as their own process (this binary
-//!    re-runs itself with `--list`), so both pay a process start and a client set-up; the
-//!    median of several runs each is compared. Goal: Trove ≤ 1.2× rclone.
+//! 1. Listing: moto_server with a bucket of 5,000 objects across all storage classes; a real
+//!    `trove scan` of the bucket into a fresh library (the binary named by `TROVE_BIN`, built
+//!    by `scripts/bench-s3.sh`) against `rclone lsjson -R --fast-list --no-modtime
+//!    --no-mimetype` of the same bucket on the same server, in the same run; the median of
+//!    several runs each is compared. Goal: Trove ≤ 1.2× rclone. The library listing alone
+//!    (this binary re-run with `--list`) is timed beside them.
 //! 2. Inventory: a 1,000,000-line CSV.gz report, parsed in memory, then indexed through moto
 //!    (manifest, download, MD5 check, decompression, parse). Goal: ≤ 30 s.
 
@@ -93,29 +94,53 @@ async fn bench() -> anyhow::Result<()> {
     );
 
     let me = std::env::current_exe()?;
-    let mut trove = Command::new(&me);
-    trove.args(["--list", &endpoint, "bench"]);
+    let mut list = Command::new(&me);
+    list.args(["--list", &endpoint, "bench"]);
     let rclone = rclone_command(&endpoint);
-    // Interleaved runs: both see the same server state and machine load.
-    let (mut trove_times, mut rclone_times) = (Vec::new(), Vec::new());
+    let trove_bin = std::env::var_os("TROVE_BIN").map(std::path::PathBuf::from);
+    let scratch = tempfile::tempdir()?;
+    // Interleaved runs: all see the same server state and machine load.
+    let (mut scan_times, mut list_times, mut rclone_times) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..=RUNS {
-        let (t, n) = time_command(&trove)?;
-        anyhow::ensure!(n == OBJECTS, "trove listed {n} objects");
+        let scanned = match &trove_bin {
+            Some(bin) => Some(time_scan(
+                bin,
+                &scratch.path().join(format!("lib{run}")),
+                &endpoint,
+            )?),
+            None => None,
+        };
+        let (l, n) = time_command(&list)?;
+        anyhow::ensure!(n == OBJECTS, "trove-s3 listed {n} objects");
         let (r, m) = time_command(&rclone)?;
         anyhow::ensure!(m == OBJECTS, "rclone listed {m} objects");
         // The first run of each warms up.
         if run > 0 {
-            trove_times.push(t);
+            scan_times.extend(scanned);
+            list_times.push(l);
             rclone_times.push(r);
         }
     }
-    let (t, r) = (median(&mut trove_times), median(&mut rclone_times));
+    let (l, r) = (median(&mut list_times), median(&mut rclone_times));
     println!(
-        "listing {OBJECTS} objects, median of {RUNS}: trove-s3 {:.3} s, rclone lsjson -R --fast-list {:.3} s, ratio {:.2}x (goal <= 1.2x)",
-        t.as_secs_f64(),
+        "listing {OBJECTS} objects, median of {RUNS}: trove-s3 {:.3} s, rclone lsjson -R --fast-list {:.3} s, ratio {:.2}x",
+        l.as_secs_f64(),
         r.as_secs_f64(),
-        t.as_secs_f64() / r.as_secs_f64()
+        l.as_secs_f64() / r.as_secs_f64()
     );
+    if scan_times.is_empty() {
+        println!(
+            "trove scan not timed: set TROVE_BIN to a `trove` binary (scripts/bench-s3.sh does)"
+        );
+    } else {
+        let t = median(&mut scan_times);
+        println!(
+            "trove scan of {OBJECTS} objects into a fresh library, median of {RUNS}: {:.3} s, rclone lsjson -R --fast-list {:.3} s, ratio {:.2}x (goal <= 1.2x)",
+            t.as_secs_f64(),
+            r.as_secs_f64(),
+            t.as_secs_f64() / r.as_secs_f64()
+        );
+    }
 
     // Inventory: generated, parsed in memory, then indexed through moto.
     let started = Instant::now();
@@ -232,6 +257,55 @@ async fn fill(bucket: &Bucket) -> anyhow::Result<()> {
         done??;
     }
     Ok(())
+}
+
+/// `trove source add` (not timed: it checks access once) then a timed `trove scan --foreground`
+/// of the bucket into the fresh library `library`; the scan must add every object.
+fn time_scan(
+    bin: &std::path::Path,
+    library: &std::path::Path,
+    endpoint: &str,
+) -> anyhow::Result<Duration> {
+    let trove = |args: &[&str]| {
+        let mut command = Command::new(bin);
+        command
+            .arg("--library")
+            .arg(library)
+            .arg("--foreground")
+            .args(args);
+        command
+    };
+    let added = trove(&[
+        "source",
+        "add",
+        "s3://bench",
+        "--endpoint-url",
+        endpoint,
+        "--path-style",
+        "--region",
+        "us-east-1",
+    ])
+    .output()?;
+    anyhow::ensure!(
+        added.status.success(),
+        "trove source add: {}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let started = Instant::now();
+    let scanned = trove(&["scan", "--json"]).output()?;
+    let elapsed = started.elapsed();
+    anyhow::ensure!(
+        scanned.status.success(),
+        "trove scan: {}",
+        String::from_utf8_lossy(&scanned.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&scanned.stdout)?;
+    anyhow::ensure!(
+        report["added"] == OBJECTS,
+        "trove scan added {} objects",
+        report["added"]
+    );
+    Ok(elapsed)
 }
 
 fn rclone_command(endpoint: &str) -> Command {
