@@ -2,8 +2,9 @@
 
 use crate::{now_secs, Catalog, Result};
 use sqlx::{QueryBuilder, Row, Sqlite};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use trove_core::{path_from_bytes, path_to_bytes, LocationId, SourceId};
+use trove_core::{path_from_bytes, path_to_bytes, AssetId, LocationId, SourceId};
 
 /// Hashes of one version of a file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -43,6 +44,21 @@ pub struct LocalFile {
     pub inode: Option<u64>,
     /// Media type (`video`, `image`, ...).
     pub media_type: String,
+    /// The asset it belongs to (none for a sidecar of no known media file).
+    pub asset: Option<AssetId>,
+    /// `media` or `sidecar`.
+    pub role: String,
+}
+
+/// What a quality policy compares, from a location's probe claims.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quality {
+    /// Pixels across.
+    pub width: Option<u64>,
+    /// Pixels down.
+    pub height: Option<u64>,
+    /// Bits per second.
+    pub bit_rate: Option<u64>,
 }
 
 /// One removed copy, for undo.
@@ -108,7 +124,7 @@ impl Catalog {
     pub async fn local_files(&self) -> Result<Vec<LocalFile>> {
         let rows = sqlx::query(
             "SELECT l.id, l.source_id, l.rel_path, l.size, l.mtime_ns, l.device, l.inode, \
-             l.media_type, s.root \
+             l.media_type, l.asset_id, l.role, s.root \
              FROM locations l JOIN sources s ON s.id = l.source_id \
              WHERE l.state = 'present' AND s.kind = 'local' AND s.online = 1 AND s.root IS NOT NULL",
         )
@@ -127,6 +143,8 @@ impl Catalog {
                     device: r.try_get::<Option<i64>, _>("device")?.map(|d| d as u64),
                     inode: r.try_get::<Option<i64>, _>("inode")?.map(|i| i as u64),
                     media_type: r.try_get("media_type")?,
+                    asset: r.try_get::<Option<i64>, _>("asset_id")?.map(AssetId),
+                    role: r.try_get("role")?,
                 })
             })
             .collect()
@@ -147,6 +165,66 @@ impl Catalog {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The asset each of `locations` belongs to now.
+    pub async fn location_assets(
+        &self,
+        locations: &[LocationId],
+    ) -> Result<HashMap<LocationId, AssetId>> {
+        let mut out = HashMap::new();
+        for chunk in locations.chunks(500) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "SELECT id, asset_id FROM locations WHERE asset_id IS NOT NULL AND id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.0);
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await? {
+                out.insert(
+                    LocationId(r.try_get("id")?),
+                    AssetId(r.try_get("asset_id")?),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Width, height and bit rate of `locations` as their probes measured them.
+    pub async fn location_quality(
+        &self,
+        locations: &[LocationId],
+    ) -> Result<HashMap<LocationId, Quality>> {
+        let mut out: HashMap<LocationId, Quality> = HashMap::new();
+        for chunk in locations.chunks(500) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "SELECT location_id, field, value FROM claims WHERE source = 'probe' \
+                 AND field IN ('width', 'height', 'bit_rate') AND location_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.0);
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await? {
+                let value: String = r.try_get("value")?;
+                let Ok(number) = value.trim_matches('"').parse::<f64>() else {
+                    continue;
+                };
+                let entry = out
+                    .entry(LocationId(r.try_get("location_id")?))
+                    .or_default();
+                let number = Some(number.max(0.0) as u64);
+                match r.try_get::<String, _>("field")?.as_str() {
+                    "width" => entry.width = number,
+                    "height" => entry.height = number,
+                    _ => entry.bit_rate = number,
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Journals copies moved out of their place as one edit batch; their locations become

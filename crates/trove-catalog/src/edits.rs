@@ -113,6 +113,8 @@ impl Catalog {
                 _ => set_user_claim(&mut tx, asset, &field, old.as_deref(), now).await?,
             }
         }
+        // A merge of copies in this batch is split back (after the survivor's values above).
+        crate::merge::undo_merges(&mut tx, id, now).await?;
         let op: Option<String> = row.try_get("collection_op")?;
         if let (Some(collection), Some(op)) = (collection, op) {
             undo_collection_op(&mut tx, collection, &op).await?;
@@ -132,7 +134,7 @@ impl Catalog {
 }
 
 /// Replaces the user claim on `field` of `asset` with `value` (JSON), or removes it.
-async fn set_user_claim(
+pub(crate) async fn set_user_claim(
     tx: &mut sqlx::SqliteConnection,
     asset: AssetId,
     field: &str,

@@ -35,7 +35,7 @@ pub struct AssetRecord {
     pub storage_class: Option<String>,
     /// online, offline or missing.
     pub state: String,
-    /// Media locations of the asset (more than one: exact duplicates).
+    /// Present media locations of the asset (more than one: exact duplicates).
     pub copies: u64,
     /// Every claim about the asset.
     pub claims: Vec<ClaimView>,
@@ -112,7 +112,8 @@ impl Catalog {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "SELECT a.id, a.title, a.media_type, l.rel_path, l.size, l.state, l.storage_class, \
                  l.archive_state, s.kind, s.uri, s.root, s.online, \
-                 (SELECT count(*) FROM locations c WHERE c.asset_id = a.id AND c.role = 'media') AS copies \
+                 (SELECT count(*) FROM locations c WHERE c.asset_id = a.id AND c.role = 'media' \
+                  AND c.state = 'present') AS copies \
                  FROM assets a \
                  LEFT JOIN locations l ON l.id = (SELECT min(m.id) FROM locations m \
                      WHERE m.asset_id = a.id AND m.role = 'media') \

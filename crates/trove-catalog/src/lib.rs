@@ -16,18 +16,20 @@ mod integrity;
 mod job_control;
 mod jobs;
 mod locations;
+mod merge;
 mod s3;
 mod sources;
 mod views;
 
 pub use collections::{Collection, Journal, NewCollection};
-pub use dupes::{quarantine_path, FileHashRow, LocalFile, Removal};
+pub use dupes::{quarantine_path, FileHashRow, LocalFile, Quality, Removal};
 pub use edits::{Edit, UndoReport};
 pub use error::{Error, Result};
 pub use follow::{AssetRecord, ChangedAssets};
 pub use job_control::{JobSelector, ProgressDetail};
 pub use jobs::{JobStats, JobTask, JobView, NewClaim, PREVIEW, PROBE};
 pub use locations::{Batch, BatchOutcome, KnownLocation, LocationUpdate, NewLocation, Role};
+pub use merge::{IdenticalCopies, MergeConflictRow, MergeDone, MergeOutcome};
 pub use s3::{
     s3_object_uri, HeadFacts, KnownObject, NewObject, ObjectBatch, ObjectFacts, S3Object, S3_HEAD,
     S3_PROBE,

@@ -235,9 +235,13 @@ impl Catalog {
 
         // Assets first, with ids chosen here: the IMMEDIATE transaction makes this the only
         // writer, and explicit ids tie each location to its asset without a round trip per row.
-        let first_asset: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM assets")
-            .fetch_one(&mut *tx)
-            .await?;
+        // Ids of assets merged away stay reserved, so undoing a merge gives its id back.
+        let first_asset: i64 = sqlx::query_scalar(
+            "SELECT max((SELECT coalesce(max(id), 0) FROM assets), \
+             (SELECT coalesce(max(merged_id), 0) FROM asset_merges)) + 1",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         let last_location: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM locations")
             .fetch_one(&mut *tx)
             .await?;

@@ -143,6 +143,7 @@ impl Catalog {
             provenance: BTreeMap::new(),
             claims: Vec::new(),
             conflicts: BTreeMap::new(),
+            merge_conflicts: Vec::new(),
             errors: Vec::new(),
             online: locations.iter().any(|l| l.online && l.role == "media"),
             locations,

@@ -158,9 +158,19 @@ enum DupesCommand {
     /// Move the extra copies of exact duplicates to the library's quarantine (undoable).
     Remove {
         /// Which copy stays: keep-oldest, keep-highest-quality, keep-online,
-        /// keep-in-source:SOURCE.
+        /// keep-in-source:SOURCE (or keep-in-source with --source SOURCE).
         #[arg(long)]
         policy: String,
+        /// The source a keep-in-source policy keeps copies in (id, URI or path).
+        #[arg(long)]
+        source: Option<String>,
+        /// Also remove look-alikes (re-encodes, resizes, trims) other than the keeper.
+        #[arg(long)]
+        near: bool,
+        /// Treat copies in other storage tiers (local and S3, S3 and archive) as clutter too;
+        /// by default they are kept as backups.
+        #[arg(long)]
+        across_tiers: bool,
         /// Say what would be removed; change nothing.
         #[arg(long, conflicts_with = "apply", required_unless_present = "apply")]
         dry_run: bool,
@@ -531,10 +541,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 print_json(&report)?;
             } else {
                 for group in &report.groups {
-                    println!("{} group, {} bytes each:", group.kind, group.size);
+                    match group.asset_id {
+                        Some(asset) => println!(
+                            "{} group, {} bytes each (asset {asset}):",
+                            group.kind, group.size
+                        ),
+                        None => println!("{} group, {} bytes each:", group.kind, group.size),
+                    }
                     for m in &group.members {
                         println!("  {}", m.path);
                     }
+                    for c in &group.conflicts {
+                        println!(
+                            "  conflict on {}: kept {}, not {} (from asset {})",
+                            c.field, c.kept, c.other, c.other_asset
+                        );
+                    }
+                }
+                if let Some(b) = report.merge_batch {
+                    println!(
+                        "{} assets merged into the asset of their copies: edit batch {b} \
+                         (trove undo {b} splits them back)",
+                        report.merged.len()
+                    );
                 }
                 println!(
                     "{} groups among {} files",
@@ -551,17 +580,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             command:
                 Some(DupesCommand::Remove {
                     policy,
+                    source,
+                    near,
+                    across_tiers,
                     dry_run: _,
                     apply,
                     json,
                 }),
             ..
         } => {
+            let policy = match (policy.as_str(), source) {
+                ("keep-in-source", Some(source)) => format!("keep-in-source:{source}"),
+                _ => policy,
+            };
             let policy: trove_engine::KeepPolicy = policy
                 .parse()
                 .map_err(|e: String| anyhow::anyhow!("--{e}"))?;
             let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
-            let report = library.remove_dupes(&policy, apply, &line).await?;
+            let options = trove_engine::RemoveOptions {
+                policy,
+                apply,
+                near,
+                across_tiers,
+            };
+            let report = library.remove_dupes(&options, &line).await?;
             if json {
                 print_json(&report)?;
             } else {
@@ -585,6 +627,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 if let Some(b) = report.batch {
                     println!("edit batch {b} (trove undo {b} puts them back)");
                 }
+            }
+            for error in &report.errors {
+                eprintln!("not checked (kept): {error}");
             }
             ExitCode::SUCCESS
         }

@@ -711,3 +711,43 @@ fn proxies_survive_a_kill_and_fail_corrupt_video_once() {
     assert!(count(&out, "done") >= 1, "{out}");
     assert_eq!(files_ending(&cache, "manifest.json").len(), entries);
 }
+
+#[test]
+fn dupes_json_keeps_the_contract_and_copies_become_one_asset() {
+    let s = Setup::new();
+    s.add_source();
+    let mut bytes = MP4.to_vec();
+    bytes.extend((0..50_000u32).map(|i| (i * 7 % 251) as u8));
+    std::fs::write(s.media.join("a.mov"), &bytes).expect("write");
+    std::fs::write(s.media.join("b.mov"), &bytes).expect("write");
+    s.json(&["scan", "--json"]);
+    let found = s.json(&["dupes", "--json"]);
+    let group = &found["groups"][0];
+    assert_eq!(group["kind"], "exact", "{found}");
+    assert_eq!(group["size"], bytes.len(), "{found}");
+    let members = group["members"].as_array().expect("members");
+    assert_eq!(members.len(), 2);
+    for m in members {
+        assert!(
+            m["uri"].as_str().is_some_and(|u| u.starts_with("file:///")),
+            "{m}"
+        );
+        assert!(
+            m["path"].is_string() && m["online"] == true && m["size"] == bytes.len(),
+            "{m}"
+        );
+        assert_eq!(m["asset_id"], group["asset_id"], "{m}");
+    }
+    let batch = found["merge_batch"].as_i64().expect("a merge batch");
+    let shown = s.json(&[
+        "show",
+        s.media.join("b.mov").to_str().expect("utf-8"),
+        "--json",
+    ]);
+    assert_eq!(shown["id"], group["asset_id"]);
+    assert_eq!(shown["locations"].as_array().map(Vec::len), Some(2));
+    assert_eq!(count(&s.json(&["stats", "--json"]), "assets"), 1);
+    assert!(s.run(&["undo", &batch.to_string()]).status.success());
+    assert_eq!(count(&s.json(&["stats", "--json"]), "assets"), 2);
+    s.assert_check();
+}

@@ -22,8 +22,8 @@ pub use ids::{AssetId, LocationId, SourceId};
 pub use media::{MediaType, SIDECAR_EXTENSION};
 pub use path::{file_uri, parse_file_uri, path_from_bytes, path_to_bytes, RelPath};
 pub use report::{
-    AssetView, CheckProblem, CheckReport, ClaimView, LocationState, LocationView, ScanProblem,
-    ScanReport, SourceKind, SourceView, Stats,
+    AssetView, CheckProblem, CheckReport, ClaimView, LocationState, LocationView, MergeConflict,
+    ScanProblem, ScanReport, SourceKind, SourceView, Stats,
 };
 pub use schema::{
     field, is_custom_key, validate, Bounds, CustomFieldDef, CustomKind, FieldClass, FieldDef,

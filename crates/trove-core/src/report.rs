@@ -179,12 +179,34 @@ pub struct AssetView {
     /// Fields whose sources of equal rank disagree, field → the values stated.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub conflicts: BTreeMap<String, Vec<ClaimView>>,
+    /// User values that disagreed when copies of its content were merged into it: the value
+    /// kept, and the other with the asset and locations it came from. Listed until the field is
+    /// edited again or the merge undone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub merge_conflicts: Vec<MergeConflict>,
     /// Errors met while extracting its metadata (or other work on it).
     pub errors: Vec<String>,
     /// Whether any location is online.
     pub online: bool,
     /// Every copy, then sidecars.
     pub locations: Vec<LocationView>,
+}
+
+/// Two user values of one field met when assets holding the same content were merged.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MergeConflict {
+    /// Schema field key.
+    pub field: String,
+    /// The value the asset kept (the oldest asset's).
+    pub kept: serde_json::Value,
+    /// The value it did not keep.
+    pub other: serde_json::Value,
+    /// The asset that had the other value (merged away; `trove undo BATCH` brings it back).
+    pub other_asset: AssetId,
+    /// That asset's media locations (`uri`s), now the merged asset's.
+    pub other_locations: Vec<String>,
+    /// The edit batch of the merge.
+    pub batch: i64,
 }
 
 /// Counts for `trove stats --json`.

@@ -20,8 +20,8 @@ mod watch;
 
 pub use collections::CollectionChange;
 pub use dupes::{
-    DupeGroup, DupeMember, DupesReport, GroupPlan, KeepPolicy, RemovalReport, Skipped,
-    QUARANTINE_DIR,
+    DupeGroup, DupeMember, DupesOptions, DupesReport, GroupPlan, KeepPolicy, RemovalReport,
+    RemoveOptions, Skipped, QUARANTINE_DIR,
 };
 pub use error::{Error, Result};
 pub use exchange::{
@@ -34,7 +34,9 @@ pub use previews::{CACHE_CAP_SETTING, PREVIEWS_DIR};
 pub use s3::S3SourceConfig;
 pub use scan::{ScanObserver, ScanProgress};
 pub use search::{SearchReport, SyncReport, INDEX_DIR};
-pub use trove_catalog::{Collection, JobSelector, JobStats, JobView, ProgressDetail, UndoReport};
+pub use trove_catalog::{
+    Collection, JobSelector, JobStats, JobView, MergeDone, ProgressDetail, UndoReport,
+};
 pub use trove_preview::Previews;
 pub use trove_s3::S3Config;
 pub use watch::{WatchEvent, WatchOptions};

@@ -209,6 +209,26 @@ impl Library {
                 .collect();
             view.conflicts.insert(conflict.field, stated);
         }
+        // Values two people gave copies of this content, met when the copies were merged.
+        view.merge_conflicts = self.merge_conflicts(id).await?;
+        for conflict in &view.merge_conflicts {
+            let stated = view.conflicts.entry(conflict.field.clone()).or_default();
+            for value in [&conflict.kept, &conflict.other] {
+                if !stated
+                    .iter()
+                    .any(|c| c.source == "user" && c.value == *value)
+                {
+                    stated.push(trove_core::ClaimView {
+                        field: conflict.field.clone(),
+                        value: value.clone(),
+                        source: ClaimSource::User.as_str().to_owned(),
+                        source_key: None,
+                        location_id: None,
+                        observed_at: 0,
+                    });
+                }
+            }
+        }
         view.errors = self
             .catalog
             .asset_errors(id)

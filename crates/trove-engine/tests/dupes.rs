@@ -1,8 +1,69 @@
 //! Duplicates on real files: exact groups, the hash cache, near look-alikes, and removal that
 //! is dry-run-able, keeps a copy, skips changed files and is undone byte for byte.
 
-use crate::{ffmpeg, Fixture};
-use trove_engine::KeepPolicy;
+use crate::{extract, ffmpeg, Fixture, MP4};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use trove_engine::{Assignment, KeepPolicy, RemoveOptions};
+use trove_search::{SearchOptions, Sort};
+
+fn options(policy: KeepPolicy, apply: bool) -> RemoveOptions {
+    RemoveOptions {
+        policy,
+        apply,
+        near: false,
+        across_tiers: false,
+    }
+}
+
+async fn set(f: &Fixture, path: &Path, args: &[&str]) -> i64 {
+    let assets = vec![OsString::from(path)];
+    let assignments: Vec<Assignment> = args
+        .iter()
+        .map(|a| Assignment::parse(a).unwrap_or_else(|| panic!("{a} is an assignment")))
+        .collect();
+    f.library
+        .meta_set(&assets, &assignments, "test")
+        .await
+        .expect("meta set")
+        .batch
+}
+
+async fn asset_of(f: &Fixture, path: &Path) -> trove_core::AssetView {
+    f.library.show(path.as_os_str()).await.expect("show")
+}
+
+async fn duplicates_found(f: &Fixture) -> Vec<i64> {
+    let options = SearchOptions {
+        limit: 20,
+        facets: true,
+        ..SearchOptions::default()
+    };
+    let report = f
+        .library
+        .search("duplicates:yes", &options)
+        .await
+        .expect("search");
+    report.hits.iter().map(|h| h.id.0).collect()
+}
+
+/// Checksums of every file under `root`, by path.
+fn tree_checksums(root: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), blake3_of(&path)));
+            }
+        }
+    }
+    out.sort();
+    out
+}
 
 fn bytes(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed;
@@ -48,6 +109,24 @@ async fn exact_duplicates_are_found_removed_safely_and_put_back() {
         .expect("mtime");
     f.scan().await;
 
+    // A dry run changes nothing: neither the catalog (not even the hash cache or the merge of
+    // the copies into one asset) nor any byte.
+    let stats_before = f.stats().await;
+    let files_before = tree_checksums(&f.media);
+    let plan = f
+        .library
+        .remove_dupes(&options(KeepPolicy::Oldest, false), "test")
+        .await
+        .expect("dry run");
+    assert!(plan.dry_run && plan.batch.is_none());
+    assert_eq!(plan.removed, 2);
+    assert_eq!(f.stats().await, stats_before, "the catalog is unchanged");
+    assert_eq!(
+        tree_checksums(&f.media),
+        files_before,
+        "the files are unchanged"
+    );
+
     let found = f.library.find_dupes(false).await.expect("dupes");
     assert_eq!(found.groups.len(), 1, "{found:?}");
     let group = &found.groups[0];
@@ -63,18 +142,44 @@ async fn exact_duplicates_are_found_removed_safely_and_put_back() {
         "the hard link and the variants are not copies"
     );
     assert!(found.bytes_read > 0);
+    // The three copies are one asset now; the hard link, the variants and the empties are not.
+    assert_eq!(found.merged.len(), 2, "{found:?}");
+    let asset = group.members[0].asset_id.expect("asset");
+    assert_eq!(group.asset_id, Some(asset));
+    assert_eq!(
+        group.suggested_keeper,
+        Some(
+            group
+                .members
+                .iter()
+                .find(|m| m.path == original.to_str().expect("utf-8"))
+                .expect("original")
+                .location_id
+        )
+    );
+    assert_eq!(f.stats().await.assets, stats_before.assets - 2);
+    assert_ne!(
+        asset_of(&f, &f.media.join("Masters/reel_link.mov"))
+            .await
+            .id,
+        asset,
+        "a hard link is never merged"
+    );
+    assert_ne!(
+        asset_of(&f, &f.media.join("Empty/a.txt")).await.id,
+        asset_of(&f, &f.media.join("Empty/b.txt")).await.id,
+        "empty files are never merged"
+    );
     let again = f.library.find_dupes(false).await.expect("dupes again");
     assert_eq!(again.bytes_read, 0, "hashes come from the cache");
     assert_eq!(again.groups.len(), 1);
+    assert!(again.merged.is_empty(), "nothing left to merge");
 
-    // A dry run changes nothing.
     let plan = f
         .library
-        .remove_dupes(&KeepPolicy::Oldest, false, "test")
+        .remove_dupes(&options(KeepPolicy::Oldest, false), "test")
         .await
         .expect("dry run");
-    assert!(plan.dry_run && plan.batch.is_none());
-    assert_eq!(plan.removed, 2);
     assert_eq!(
         plan.groups[0].keep.as_ref().map(|k| k.path.as_str()),
         original.to_str()
@@ -89,13 +194,25 @@ async fn exact_duplicates_are_found_removed_safely_and_put_back() {
     let done = f
         .library
         .remove_dupes(
-            &KeepPolicy::Oldest,
-            true,
+            &options(KeepPolicy::Oldest, true),
             "dupes remove --policy keep-oldest --apply",
         )
         .await
         .expect("apply");
     assert_eq!(done.removed, 1, "{done:?}");
+    for group in &done.groups {
+        let keep = group.keep.as_ref().expect("every group keeps a copy");
+        assert!(Path::new(&keep.path).exists(), "{} stays", keep.path);
+    }
+    let reported_skipped = done.groups[0]
+        .skipped
+        .iter()
+        .any(|s| s.member.path == other.to_str().expect("utf-8") && s.reason.contains("changed"));
+    let reported_error = done.errors.iter().any(|e| e.contains("reel copy.mov"));
+    assert!(
+        reported_skipped || reported_error,
+        "the edited copy is reported: {done:?}"
+    );
     assert!(original.exists(), "the keeper stays");
     assert!(!copy.exists(), "the extra copy is moved away");
     assert!(other.exists(), "the edited file is kept");
@@ -160,4 +277,395 @@ async fn a_resized_picture_is_a_near_duplicate() {
         [big.to_str().expect("utf-8"), small.to_str().expect("utf-8")]
     );
     assert!(near[0].score.is_some_and(|s| s >= 0.9));
+}
+
+/// A video-like file of `len` bytes (an MP4 header, then bytes from `seed`).
+fn clip(seed: u64, len: usize) -> Vec<u8> {
+    let mut out = MP4.to_vec();
+    out.extend(bytes(seed, len));
+    out
+}
+
+#[tokio::test]
+async fn copies_of_one_content_become_one_asset_with_merged_metadata_and_undo_splits_them() {
+    let f = Fixture::new().await;
+    let master = clip(11, 200_000);
+    let copies = vec![
+        f.write("A/harbour.mov", &master),
+        f.write("B/harbour.mov", &master),
+        f.write("C/harbour.mov", &master),
+    ];
+    let lone = f.write("D/other.mov", &clip(12, 200_000));
+    f.scan().await;
+    // a is the oldest asset (the lowest id of one scan), then b, then c.
+    let mut ids = Vec::new();
+    for path in &copies {
+        ids.push(asset_of(&f, path).await.id);
+    }
+    let mut order: Vec<usize> = (0..3).collect();
+    order.sort_by_key(|&i| ids[i]);
+    let (ida, idb, idc) = (ids[order[0]], ids[order[1]], ids[order[2]]);
+    let (a, b, c) = (
+        copies[order[0]].clone(),
+        copies[order[1]].clone(),
+        copies[order[2]].clone(),
+    );
+    set(&f, &a, &["title=Harbour", "keywords=boat; sea"]).await;
+    set(
+        &f,
+        &b,
+        &[
+            "title=Harbor at dawn",
+            "keywords=sea; dawn",
+            "description=Morning",
+        ],
+    )
+    .await;
+    f.library
+        .create_collection("Selects", None, Sort::Relevance, "test")
+        .await
+        .expect("collection");
+    f.library
+        .collection_members("Selects", &[c.clone().into_os_string()], true, "test")
+        .await
+        .expect("member");
+    let assets_before = f.stats().await.assets;
+    assert!(duplicates_found(&f).await.is_empty());
+
+    let found = f.library.find_dupes(false).await.expect("dupes");
+    let batch = found.merge_batch.expect("a merge batch");
+    assert_eq!(found.merged.len(), 2);
+    assert_eq!(f.stats().await.assets, assets_before - 2);
+
+    // One asset, the oldest, with every copy and the merged metadata.
+    let merged = asset_of(&f, &b).await;
+    assert_eq!(merged.id, ida, "every copy resolves to the surviving asset");
+    assert_eq!(asset_of(&f, &c).await.id, ida);
+    let media: Vec<_> = merged
+        .locations
+        .iter()
+        .filter(|l| l.role == "media")
+        .collect();
+    assert_eq!(media.len(), 3);
+    assert_eq!(merged.title, "Harbour", "the oldest asset's value is kept");
+    assert_eq!(
+        merged.metadata.get("keywords"),
+        Some(&serde_json::json!(["boat", "sea", "dawn"])),
+        "lists are united"
+    );
+    assert_eq!(
+        merged.metadata.get("description"),
+        Some(&serde_json::json!("Morning")),
+        "a value is kept over none"
+    );
+    assert_eq!(
+        merged.merge_conflicts.len(),
+        1,
+        "{:?}",
+        merged.merge_conflicts
+    );
+    let conflict = &merged.merge_conflicts[0];
+    assert_eq!(conflict.field, "title");
+    assert_eq!(conflict.kept, serde_json::json!("Harbour"));
+    assert_eq!(conflict.other, serde_json::json!("Harbor at dawn"));
+    assert_eq!(conflict.other_asset, idb);
+    assert_eq!(
+        conflict.other_locations,
+        [trove_core::file_uri(&b)],
+        "the conflict names where the other value came from"
+    );
+    assert_eq!(merged.conflicts.get("title").map(Vec::len), Some(2));
+    // The dupes listing names the asset and its conflict.
+    let listed = f.library.find_dupes(false).await.expect("dupes again");
+    assert!(listed.merged.is_empty());
+    assert_eq!(listed.groups[0].asset_id, Some(ida));
+    assert_eq!(listed.groups[0].conflicts, merged.merge_conflicts);
+    // Collections follow, search shows one asset with duplicates.
+    let members = f
+        .library
+        .search_collection("Selects", "", &SearchOptions::default())
+        .await
+        .expect("collection search");
+    assert_eq!(members.hits.iter().map(|h| h.id).collect::<Vec<_>>(), [ida]);
+    assert_eq!(duplicates_found(&f).await, [ida.0]);
+    let all = f
+        .library
+        .search("harbour", &SearchOptions::default())
+        .await
+        .expect("search");
+    assert!(
+        !all.hits.iter().any(|h| h.id == idb || h.id == idc),
+        "merged-away assets leave the index"
+    );
+    assert_ne!(asset_of(&f, &lone).await.id, ida);
+    f.assert_consistent().await;
+
+    // Undo splits them back exactly.
+    let undone = f.library.undo(Some(batch)).await.expect("undo");
+    assert_eq!(undone.batch, batch);
+    assert_eq!(f.stats().await.assets, assets_before);
+    let (back_a, back_b, back_c) = (
+        asset_of(&f, &a).await,
+        asset_of(&f, &b).await,
+        asset_of(&f, &c).await,
+    );
+    assert_eq!((back_a.id, back_b.id, back_c.id), (ida, idb, idc));
+    assert_eq!(
+        back_a.metadata.get("keywords"),
+        Some(&serde_json::json!(["boat", "sea"]))
+    );
+    assert_eq!(back_a.metadata.get("description"), None);
+    assert!(back_a.merge_conflicts.is_empty());
+    assert_eq!(back_b.title, "Harbor at dawn");
+    assert_eq!(
+        back_b.metadata.get("keywords"),
+        Some(&serde_json::json!(["sea", "dawn"]))
+    );
+    assert_eq!(back_c.locations.len(), 1);
+    let members = f
+        .library
+        .search_collection("Selects", "", &SearchOptions::default())
+        .await
+        .expect("collection search");
+    assert_eq!(members.hits.iter().map(|h| h.id).collect::<Vec<_>>(), [idc]);
+    assert!(duplicates_found(&f).await.is_empty());
+    f.assert_consistent().await;
+    // An undone merge stays undone: hashing again does not merge them back.
+    let again = f.library.find_dupes(false).await.expect("dupes after undo");
+    assert!(again.merged.is_empty(), "{again:?}");
+    assert_eq!(f.stats().await.assets, assets_before);
+}
+
+#[tokio::test]
+async fn a_copy_changed_after_merging_leaves_the_asset() {
+    let f = Fixture::new().await;
+    let master = clip(21, 100_000);
+    let a = f.write("A/take.mov", &master);
+    let b = f.write("B/take.mov", &master);
+    f.scan().await;
+    set(&f, &a, &["keywords=take one"]).await;
+    f.library.find_dupes(false).await.expect("dupes");
+    let asset = asset_of(&f, &a).await.id;
+    assert_eq!(asset_of(&f, &b).await.id, asset);
+    assert_eq!(duplicates_found(&f).await, [asset.0]);
+    let assets = f.stats().await.assets;
+
+    // Someone re-edits one copy; the next scan sees new bytes.
+    std::fs::write(&b, clip(22, 120_000)).expect("edit");
+    f.scan().await;
+    let edited = asset_of(&f, &b).await;
+    assert_ne!(edited.id, asset, "the changed copy has an asset of its own");
+    assert_eq!(f.stats().await.assets, assets + 1);
+    assert_eq!(
+        edited.metadata.get("keywords"),
+        Some(&serde_json::json!(["take one"])),
+        "it keeps what people said about it"
+    );
+    let kept = asset_of(&f, &a).await;
+    assert_eq!(
+        kept.locations.iter().filter(|l| l.role == "media").count(),
+        1
+    );
+    assert!(duplicates_found(&f).await.is_empty());
+    f.assert_consistent().await;
+    // They are told apart from now on.
+    let found = f.library.find_dupes(false).await.expect("dupes");
+    assert!(found.groups.is_empty() && found.merged.is_empty());
+}
+
+/// Makes a 12 s 1080p clip, its 720p re-encode, a copy with 2.5 s cut off, and two unrelated
+/// clips, in parallel.
+fn make_clips(dir: &Path) -> [PathBuf; 5] {
+    let p = |name: &str| dir.join(name);
+    let original = p("original.mp4");
+    ffmpeg(
+        &original,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=size=320x180:rate=10,scale=1920:1080,noise=alls=12:allf=t",
+            "-t",
+            "12",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+            "4M",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    );
+    let orig = original.to_str().expect("utf-8").to_owned();
+    let jobs: Vec<(PathBuf, Vec<String>)> = vec![
+        (
+            p("reencode-720p.mp4"),
+            format!("-i {orig} -vf scale=1280:720 -c:v libx264 -preset ultrafast -b:v 600k"),
+        ),
+        (
+            p("trimmed.mp4"),
+            format!("-ss 2.5 -i {orig} -c:v libx264 -preset ultrafast -crf 30"),
+        ),
+        (
+            p("testsrc2.mp4"),
+            "-f lavfi -i testsrc2=size=640x360:rate=10 -t 12 -c:v libx264 -preset ultrafast"
+                .to_owned(),
+        ),
+        (
+            p("bars.mp4"),
+            "-f lavfi -i smptebars=size=640x360:rate=10,noise=alls=10:allf=t -t 12 \
+             -c:v libx264 -preset ultrafast"
+                .to_owned(),
+        ),
+    ]
+    .into_iter()
+    .map(|(out, args)| (out, args.split_whitespace().map(str::to_owned).collect()))
+    .collect();
+    std::thread::scope(|s| {
+        for (out, args) in &jobs {
+            s.spawn(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                ffmpeg(out, &args);
+            });
+        }
+    });
+    [
+        original,
+        p("reencode-720p.mp4"),
+        p("trimmed.mp4"),
+        p("testsrc2.mp4"),
+        p("bars.mp4"),
+    ]
+}
+
+#[tokio::test]
+async fn issue_7_a_reencode_and_a_trim_are_grouped_with_their_original_and_the_best_is_kept() {
+    let f = Fixture::new().await;
+    let [original, reencode, trimmed, _, _] = make_clips(&f.media);
+    // The original is the newest file, so only quality can pick it.
+    let new = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&original)
+        .expect("open")
+        .set_modified(new)
+        .expect("mtime");
+    f.scan().await;
+    extract(&f).await;
+
+    let found = f.library.find_dupes(true).await.expect("dupes");
+    let near: Vec<_> = found.groups.iter().filter(|g| g.kind == "near").collect();
+    assert_eq!(near.len(), 1, "unrelated clips are not grouped: {found:#?}");
+    let mut members: Vec<&str> = near[0].members.iter().map(|m| m.path.as_str()).collect();
+    members.sort_unstable();
+    let path = |p: &PathBuf| p.to_str().expect("utf-8").to_owned();
+    assert_eq!(members, [path(&original), path(&reencode), path(&trimmed)]);
+    let original_member = near[0]
+        .members
+        .iter()
+        .find(|m| m.path == path(&original))
+        .expect("original");
+    assert_eq!(
+        (original_member.width, original_member.height),
+        (Some(1920), Some(1080))
+    );
+    assert_eq!(
+        near[0].suggested_keeper,
+        Some(original_member.location_id),
+        "the highest quality is suggested"
+    );
+
+    // Removing look-alikes by quality keeps the original; by age, the oldest.
+    let mut by_quality = options(KeepPolicy::HighestQuality, false);
+    by_quality.near = true;
+    let plan = f
+        .library
+        .remove_dupes(&by_quality, "test")
+        .await
+        .expect("plan");
+    let group = plan
+        .groups
+        .iter()
+        .find(|g| g.kind == "near")
+        .expect("near plan");
+    assert_eq!(
+        group.keep.as_ref().map(|k| k.path.clone()),
+        Some(path(&original))
+    );
+    assert_eq!(group.remove.len(), 2);
+    let mut by_age = options(KeepPolicy::Oldest, false);
+    by_age.near = true;
+    let plan = f.library.remove_dupes(&by_age, "test").await.expect("plan");
+    let group = plan
+        .groups
+        .iter()
+        .find(|g| g.kind == "near")
+        .expect("near plan");
+    assert_ne!(
+        group.keep.as_ref().map(|k| k.path.clone()),
+        Some(path(&original))
+    );
+
+    // Applied: the look-alikes go to the quarantine, and undo brings them back intact.
+    let sums = tree_checksums(&f.media);
+    by_quality.apply = true;
+    let done = f
+        .library
+        .remove_dupes(&by_quality, "test")
+        .await
+        .expect("apply");
+    assert_eq!(done.removed, 2, "{done:#?}");
+    assert!(original.exists() && !reencode.exists() && !trimmed.exists());
+    f.library.undo(done.batch).await.expect("undo");
+    assert_eq!(tree_checksums(&f.media), sums);
+    f.assert_consistent().await;
+}
+
+#[tokio::test]
+async fn a_merged_asset_keeps_the_claims_of_every_copy_with_their_location() {
+    let f = Fixture::new().await;
+    let first = f.media.join("cam/a001.mp4");
+    std::fs::create_dir_all(first.parent().expect("parent")).expect("mkdir");
+    ffmpeg(
+        &first,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=10",
+            "-t",
+            "1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+        ],
+    );
+    let second = f.write("backup/a001.mp4", &std::fs::read(&first).expect("read"));
+    f.scan().await;
+    extract(&f).await;
+    let before = asset_of(&f, &second).await;
+    assert!(before.claims.iter().any(|c| c.source == "probe"));
+
+    f.library.find_dupes(false).await.expect("dupes");
+    let merged = asset_of(&f, &first).await;
+    assert_eq!(asset_of(&f, &second).await.id, merged.id);
+    let ids: std::collections::HashSet<_> = merged
+        .locations
+        .iter()
+        .filter(|l| l.role == "media")
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(ids.len(), 2);
+    for location in &ids {
+        assert!(
+            merged.claims.iter().any(|c| c.source == "probe"
+                && c.field == "width"
+                && c.location_id == Some(*location)),
+            "the probe claims of location {location} are kept with it"
+        );
+    }
+    assert_eq!(merged.metadata.get("width"), Some(&serde_json::json!(320)));
+    f.assert_consistent().await;
 }

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use tauri::State;
-use trove_engine::{DupeMember, KeepPolicy, Library, RemovalReport};
+use trove_engine::{DupeMember, KeepPolicy, Library, RemovalReport, RemoveOptions};
 
 use crate::error::IpcError;
 use crate::state::{DupesState, LibraryState};
@@ -22,7 +22,15 @@ pub(crate) async fn dupes_review(
     let keep: KeepPolicy = policy.parse().map_err(IpcError::invalid)?;
     let verb = if apply { "--apply" } else { "--dry-run" };
     let command = format!("desktop: dupes remove --policy {policy} {verb}");
-    let report = library.remove_dupes(&keep, apply, &command).await?;
+    // Exact copies only, and copies in another storage tier stay as backups: the view offers
+    // no near or cross-tier removal yet (the CLI does).
+    let options = RemoveOptions {
+        policy: keep,
+        apply,
+        near: false,
+        across_tiers: false,
+    };
+    let report = library.remove_dupes(&options, &command).await?;
     let review = review(library, &policy, report).await?;
     if !apply {
         let assets: HashSet<i64> = review
