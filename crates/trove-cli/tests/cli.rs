@@ -496,6 +496,59 @@ fn meta_set_by_query_then_search_and_undo() {
     assert_eq!(check["search_lag"], 0, "{check}");
 }
 
+/// `trove search` catches the index up with the catalog before answering; killed (-9) while it
+/// does, the index is left behind but never wrong, and the next search repairs it.
+#[test]
+fn a_search_killed_while_catching_up_is_repaired_by_the_next() {
+    let s = Setup::new();
+    s.add_source();
+    const FILES: usize = 10_000;
+    s.files(FILES);
+    s.json(&["scan", "--json"]);
+    // An index that is up to date, then one edit batch touching every asset for it to catch up.
+    assert_eq!(
+        count(&s.json(&["search", "clip", "--json"]), "total"),
+        FILES as u64
+    );
+    let out = s.run(&["meta", "set", "--query", "clip", "title=harbour"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lag = s.json(&["check", "--json"])["search_lag"].as_i64();
+    assert!(
+        lag.is_some_and(|lag| lag > 0),
+        "the edits are not applied yet: {lag:?}"
+    );
+    let mut behind_after_kill = 0;
+    for delay_ms in [40u64, 150, 400, 900] {
+        let mut child = s
+            .trove()
+            .args(["search", "harbour"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn search");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let check = s.json(&["check", "--json"]);
+        if check["search_lag"].as_i64().is_some_and(|lag| lag > 0) {
+            behind_after_kill += 1;
+        }
+    }
+    assert!(
+        behind_after_kill > 0,
+        "no kill landed while the index was catching up"
+    );
+    let found = s.json(&["search", "harbour", "--json"]);
+    assert_eq!(count(&found, "total"), FILES as u64, "{}", found["facets"]);
+    assert_eq!(found["hits"][0]["title"], "harbour");
+    let check = s.json(&["check", "--json"]);
+    assert_eq!(check["search_lag"], 0, "{check}");
+}
+
 /// Collections and saved searches through the CLI: made, filled by a query, searched, listed.
 #[test]
 fn collections_and_saved_searches() {
