@@ -262,7 +262,7 @@ fn probe(task: &JobTask, timeout: Duration) -> Result<Outcome> {
 }
 
 /// This process as a lease owner: "host:pid".
-fn lease_owner() -> String {
+pub(crate) fn lease_owner() -> String {
     format!("{}:{}", host_name(), std::process::id())
 }
 

@@ -1,0 +1,396 @@
+//! Restores end to end against a real moto_server, through the fault proxy (which counts the
+//! RestoreObject requests and plays the in-progress header moto never sends): plan with cost,
+//! ETA and refusals; start twice = one restore each; a new process sees them ready; verified
+//! downloads that stay in their folder; a restore interrupted before it is ready; restore
+//! avoidance by a local copy of the same bytes.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::Duration;
+use trove_core::restore::{Decision, PlanRequest, Refusal, Tier};
+use trove_engine::{
+    DownloadTarget, JobSelector, Library, RestoreEvent, S3Config, S3SourceConfig, ScanProgress,
+    StatusOptions,
+};
+use trove_testkit::{FaultProxy, Match, MotoServer, RequestRecord};
+
+/// The bytes of object `i`: distinct lengths and contents.
+fn body(i: usize) -> Vec<u8> {
+    (0..1000 + i * 137)
+        .map(|j| ((i * 31 + j) % 251) as u8)
+        .collect()
+}
+
+/// Creates `bucket` and puts `keys[i]` with `body(i)` in DEEP_ARCHIVE.
+fn put_archived(moto: &MotoServer, bucket: &str, keys: &[&str]) {
+    moto.run_python(&format!(
+        r#"
+import os, boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                  aws_access_key_id="test", aws_secret_access_key="test")
+s3.create_bucket(Bucket="{bucket}")
+for i, key in enumerate({keys:?}):
+    body = bytes((i * 31 + j) % 251 for j in range(1000 + i * 137))
+    s3.put_object(Bucket="{bucket}", Key=key, Body=body, StorageClass="DEEP_ARCHIVE")
+"#
+    ));
+}
+
+fn config(endpoint: &str) -> S3SourceConfig {
+    S3SourceConfig {
+        s3: S3Config {
+            profile: None,
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(endpoint.to_owned()),
+            path_style: true,
+        },
+        inventory: None,
+    }
+}
+
+async fn library_with_bucket(dir: &Path, endpoint: &str, bucket: &str) -> Library {
+    let library = Library::open(&dir.join("library")).await.expect("open");
+    library
+        .add_s3_source(&format!("s3://{bucket}"), &config(endpoint))
+        .await
+        .expect("add source");
+    let quiet = |_: &ScanProgress| {};
+    library.scan(&[], &quiet).await.expect("scan");
+    library
+}
+
+async fn all_assets(library: &Library) -> Vec<OsString> {
+    library
+        .query_assets("")
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|id| OsString::from(id.to_string()))
+        .collect()
+}
+
+fn restore_requests(log: &[RequestRecord]) -> usize {
+    log.iter()
+        .filter(|r| r.method == "POST" && r.target.contains("restore"))
+        .count()
+}
+
+/// The proxy records a request after its response went out: wait until it has `n`.
+async fn settled_restores(proxy: &FaultProxy, n: usize) -> usize {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let seen = restore_requests(&proxy.requests());
+        if seen >= n || std::time::Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+const STANDARD_7: PlanRequest = PlanRequest {
+    tier: Tier::Standard,
+    days: 7,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_deep_archive_objects_are_planned_restored_once_and_downloaded() {
+    let moto = MotoServer::start();
+    let mut keys: Vec<String> = (0..9).map(|i| format!("reel-1/clip-{i:02}.mov")).collect();
+    keys.push("../../escape.mov".into());
+    let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    put_archived(&moto, "cold-footage", &key_refs);
+    let proxy = FaultProxy::start(moto.addr());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let library = library_with_bucket(dir.path(), &proxy.endpoint(), "cold-footage").await;
+    let assets = all_assets(&library).await;
+    assert_eq!(assets.len(), 10);
+    let total: u64 = (0..10).map(|i| body(i).len() as u64).sum();
+
+    // The plan: ten objects, their bytes, a cost and an ETA in Standard, Expedited refused.
+    let plan = library
+        .restore_plan(&assets, STANDARD_7)
+        .await
+        .expect("plan");
+    assert_eq!((plan.to_restore, plan.bytes, plan.refused), (10, total, 0));
+    let cost = plan
+        .estimate
+        .cost
+        .expect("a price for Deep Archive Standard");
+    // 10 requests at $0.10 per 1,000 plus the bytes at $0.02 per GiB.
+    let expected = 10.0 / 1000.0 * 0.10 + total as f64 / 1_073_741_824.0 * 0.02;
+    assert!((cost - expected).abs() < 1e-9, "{cost} vs {expected}");
+    let eta = plan.estimate.eta.expect("an ETA");
+    assert_eq!(eta.max, Duration::from_secs(12 * 3600));
+    let expedited = plan
+        .by_tier
+        .iter()
+        .find(|e| e.tier == Tier::Expedited)
+        .expect("expedited estimate");
+    assert_eq!((expedited.objects, expedited.refused), (0, 10));
+    assert!(!plan.prices_as_of.is_empty());
+
+    let refused = library
+        .restore_plan(
+            &assets,
+            PlanRequest {
+                tier: Tier::Expedited,
+                days: 7,
+            },
+        )
+        .await
+        .expect("plan expedited");
+    assert_eq!((refused.to_restore, refused.refused), (0, 10));
+    for o in &refused.objects {
+        assert!(
+            matches!(
+                &o.decision,
+                Decision::Refused(Refusal::TierNotAllowed { .. })
+            ),
+            "{o:?}"
+        );
+        assert!(o.message.contains("Expedited"), "{}", o.message);
+    }
+    // A plan sends nothing.
+    assert_eq!(restore_requests(&proxy.requests()), 0);
+
+    // Start twice: one request per object.
+    let started = library
+        .restore_start(&assets, STANDARD_7)
+        .await
+        .expect("start");
+    assert_eq!((started.recorded, started.run.requested), (10, 10));
+    assert!(started.run.failed.is_empty(), "{:?}", started.run.failed);
+    let again = library
+        .restore_start(&assets, STANDARD_7)
+        .await
+        .expect("again");
+    assert_eq!((again.recorded, again.run.requested), (0, 0));
+    assert_eq!(again.plan.in_progress, 10);
+    assert_eq!(settled_restores(&proxy, 10).await, 10);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(restore_requests(&proxy.requests()), 10);
+    // The work is in the job queue: ten requests done, ten polls waiting.
+    let jobs = library.jobs(500).await.expect("jobs");
+    let count = |kind: &str, state: &str| {
+        jobs.iter()
+            .filter(|j| j.kind == kind && j.state == state)
+            .count()
+    };
+    assert_eq!(count("restore_request", "done"), 10);
+    assert_eq!(count("restore_poll", "queued"), 10);
+    drop(library);
+
+    // A new process: the restores are in the catalog; a check finds them ready.
+    let library = Library::open(&dir.path().join("library"))
+        .await
+        .expect("reopen");
+    let before = library
+        .restore_status(StatusOptions {
+            offline: true,
+            ..StatusOptions::default()
+        })
+        .await
+        .expect("status");
+    assert_eq!(before.counts.in_progress, 10);
+    let status = library
+        .restore_status(StatusOptions {
+            refresh: true,
+            ..StatusOptions::default()
+        })
+        .await
+        .expect("status");
+    assert_eq!(status.counts.ready, 10, "{:?}", status.restores);
+    assert_eq!(status.run.checked, 10);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    for r in &status.restores {
+        let expiry = r.expiry.expect("the expiry S3 reported");
+        assert!(expiry > now + 6 * 86_400, "{r:?}");
+    }
+    let batches: Vec<_> = status
+        .events
+        .iter()
+        .filter(|e| matches!(e, RestoreEvent::BatchReady { ready: 10, .. }))
+        .collect();
+    assert_eq!(batches.len(), 1, "{:?}", status.events);
+    // Announced once.
+    let later = library
+        .restore_status(StatusOptions::default())
+        .await
+        .expect("status");
+    assert!(
+        !later
+            .events
+            .iter()
+            .any(|e| matches!(e, RestoreEvent::BatchReady { .. })),
+        "{:?}",
+        later.events
+    );
+    // Ready for long enough (moto's expiry is the request time plus 7 days, not rounded up to
+    // midnight as S3's is, so ask for one day): a new start sends nothing.
+    let one_day = PlanRequest {
+        tier: Tier::Standard,
+        days: 1,
+    };
+    let third = library
+        .restore_start(&assets, one_day)
+        .await
+        .expect("third");
+    assert_eq!((third.recorded, third.plan.no_restore_needed), (0, 10));
+    assert_eq!(restore_requests(&proxy.requests()), 10);
+
+    // Download: identical bytes, every file inside the folder, verified by MD5 (ETag).
+    let out = dir.path().join("out");
+    let report = library
+        .restore_download(&assets, &DownloadTarget::Folder(out.clone()))
+        .await
+        .expect("download");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.downloaded.len(), 10);
+    let canonical = std::fs::canonicalize(&out).expect("out");
+    for d in &report.downloaded {
+        let path = d.path.as_ref().expect("a file");
+        assert!(
+            std::fs::canonicalize(path)
+                .expect("written")
+                .starts_with(&canonical),
+            "{} escaped {}",
+            path.display(),
+            out.display()
+        );
+        assert_eq!(d.verification, "md5", "{d:?}");
+        let key = d.uri.strip_prefix("s3://cold-footage/").expect("uri");
+        let i = keys.iter().position(|k| k == key).expect("a known key");
+        assert_eq!(std::fs::read(path).expect("read"), body(i), "{key}");
+    }
+    assert!(!dir.path().join("escape.mov").exists());
+    assert!(out.join("escape.mov").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restores_survive_quitting_before_they_are_sent_or_ready() {
+    let moto = MotoServer::start();
+    put_archived(&moto, "slow-vault", &["a.mov", "b.mov"]);
+    let proxy = FaultProxy::start(moto.addr());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let library = library_with_bucket(dir.path(), &proxy.endpoint(), "slow-vault").await;
+    let assets = all_assets(&library).await;
+
+    // Recorded, not sent: the queue is paused, as if the process died before sending.
+    library.pause_jobs(JobSelector::All).await.expect("pause");
+    let started = library
+        .restore_start(&assets, STANDARD_7)
+        .await
+        .expect("start");
+    assert_eq!((started.recorded, started.run.requested), (2, 0));
+    let status = library
+        .restore_status(StatusOptions {
+            offline: true,
+            ..StatusOptions::default()
+        })
+        .await
+        .expect("status");
+    assert_eq!(status.counts.pending, 2);
+    assert_eq!(restore_requests(&proxy.requests()), 0);
+    library.resume_jobs(JobSelector::All).await.expect("resume");
+    drop(library);
+
+    // S3 takes its time: HEADs say the restore is under way.
+    proxy.set_header(
+        2,
+        Match::any().method("HEAD"),
+        "x-amz-restore",
+        "ongoing-request=\"true\"",
+    );
+    let library = Library::open(&dir.path().join("library"))
+        .await
+        .expect("reopen");
+    let status = library
+        .restore_status(StatusOptions::default())
+        .await
+        .expect("status");
+    assert_eq!(status.run.requested, 2, "the pending requests are sent");
+    assert_eq!(settled_restores(&proxy, 2).await, 2);
+    let status = library
+        .restore_status(StatusOptions {
+            refresh: true,
+            ..StatusOptions::default()
+        })
+        .await
+        .expect("status");
+    assert_eq!(status.run.checked, 2);
+    assert_eq!(status.counts.in_progress, 2, "{:?}", status.restores);
+    for r in &status.restores {
+        assert_eq!(r.checks, 1);
+        assert!(r.next_check.expect("next check") > r.last_checked.expect("checked"));
+    }
+    drop(library);
+
+    // Another process later: ready, nothing lost, nothing asked twice.
+    let library = Library::open(&dir.path().join("library"))
+        .await
+        .expect("reopen");
+    let status = library
+        .restore_status(StatusOptions {
+            refresh: true,
+            ..StatusOptions::default()
+        })
+        .await
+        .expect("status");
+    assert_eq!(status.counts.ready, 2, "{:?}", status.restores);
+    assert_eq!(status.restores.len(), 2);
+    assert_eq!(restore_requests(&proxy.requests()), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archived_object_with_a_local_copy_needs_no_restore() {
+    let moto = MotoServer::start();
+    put_archived(&moto, "backup", &["masters/a.mov", "masters/b.mov"]);
+    let proxy = FaultProxy::start(moto.addr());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(&media).expect("media");
+    // The same bytes as masters/a.mov (body 0), under another name.
+    std::fs::write(media.join("edit-copy.mov"), body(0)).expect("write");
+    let library = Library::open(&dir.path().join("library"))
+        .await
+        .expect("open");
+    library.add_local_source(&media, true).await.expect("local");
+    library
+        .add_s3_source("s3://backup", &config(&proxy.endpoint()))
+        .await
+        .expect("s3");
+    let quiet = |_: &ScanProgress| {};
+    library.scan(&[], &quiet).await.expect("scan");
+    let a: Vec<OsString> = vec!["s3://backup/masters/a.mov".into()];
+    let b: Vec<OsString> = vec!["s3://backup/masters/b.mov".into()];
+
+    let plan = library.restore_plan(&a, STANDARD_7).await.expect("plan");
+    assert_eq!((plan.to_restore, plan.no_restore_needed), (0, 1));
+    let o = &plan.objects[0];
+    assert!(
+        matches!(&o.decision, Decision::NoRestoreNeeded { reason } if reason.contains("edit-copy.mov")),
+        "{o:?}"
+    );
+    assert!(o.message.contains("edit-copy.mov"), "{}", o.message);
+    let started = library.restore_start(&a, STANDARD_7).await.expect("start");
+    assert_eq!((started.recorded, started.run.requested), (0, 0));
+    // The other object has no copy: it is restored.
+    let other = library
+        .restore_start(&b, STANDARD_7)
+        .await
+        .expect("start b");
+    assert_eq!((other.recorded, other.run.requested), (1, 1));
+    assert_eq!(settled_restores(&proxy, 1).await, 1);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = proxy.requests();
+    assert_eq!(restore_requests(&log), 1);
+    assert!(
+        log.iter()
+            .filter(|r| r.method == "POST")
+            .all(|r| r.target.contains("b.mov")),
+        "{log:?}"
+    );
+}
