@@ -24,6 +24,8 @@ CREATE TABLE restores (
     notified_at   INTEGER,
     -- The `restore start` that asked for it: one notification per batch.
     batch_id      INTEGER NOT NULL,
+    -- The Glacier job of a vault archive's retrieval (its output is read from it).
+    remote_job    TEXT,
     -- The job sending or polling it now.
     job_id        INTEGER REFERENCES jobs (id) ON DELETE SET NULL,
     updated_at    INTEGER NOT NULL

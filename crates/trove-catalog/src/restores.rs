@@ -118,6 +118,8 @@ pub struct RestoreRow {
     pub batch_id: i64,
     /// The job carrying it now.
     pub job_id: Option<i64>,
+    /// The Glacier job of a vault archive's retrieval.
+    pub remote_job: Option<String>,
 }
 
 /// What a request or a check found.
@@ -146,7 +148,39 @@ pub struct ReadyBatch {
 
 const ROW_COLUMNS: &str = "r.id, r.location_id, r.asset_id, r.class, r.tier, r.days, \
      r.requested_at, r.state, r.expiry, r.last_checked, r.next_check, r.checks, r.error, \
-     r.notified_at, r.batch_id, r.job_id, l.rel_path, l.size, s.uri, s.kind";
+     r.notified_at, r.batch_id, r.job_id, r.remote_job, l.rel_path, l.size, s.uri, s.kind";
+
+const LOCATION_QUERY: &str = "SELECT l.id, l.asset_id, l.source_id, l.rel_path, l.role, l.size, \
+     l.etag, l.storage_class, l.archive_state, l.archive_status, l.version_id, l.checksums, \
+     l.state = 'present' AS present, s.kind, s.uri, s.config, s.online, s.root \
+     FROM locations l JOIN sources s ON s.id = l.source_id WHERE ";
+
+fn restore_location(r: &sqlx::sqlite::SqliteRow) -> Result<RestoreLocation> {
+    let rel = RelPath::from_bytes(r.try_get("rel_path")?);
+    let root: Option<Vec<u8>> = r.try_get("root")?;
+    let config: String = r.try_get("config")?;
+    let checksums: Option<String> = r.try_get("checksums")?;
+    Ok(RestoreLocation {
+        location: LocationId(r.try_get("id")?),
+        asset: AssetId(r.try_get("asset_id")?),
+        source: SourceId(r.try_get("source_id")?),
+        source_kind: r.try_get("kind")?,
+        source_uri: r.try_get("uri")?,
+        config: serde_json::from_str(&config).unwrap_or(serde_json::Value::Null),
+        online: r.try_get("online")?,
+        path: root.map(|root| rel.to_path(&path_from_bytes(&root))),
+        rel_path: rel,
+        role: r.try_get("role")?,
+        size: r.try_get::<i64, _>("size")? as u64,
+        etag: r.try_get("etag")?,
+        storage_class: r.try_get("storage_class")?,
+        archive_state: r.try_get("archive_state")?,
+        archive_status: r.try_get("archive_status")?,
+        version_id: r.try_get("version_id")?,
+        checksums: checksums.and_then(|c| serde_json::from_str(&c).ok()),
+        present: r.try_get("present")?,
+    })
+}
 
 fn restore_row(r: &sqlx::sqlite::SqliteRow) -> Result<RestoreRow> {
     let rel = RelPath::from_bytes(r.try_get("rel_path")?);
@@ -177,6 +211,7 @@ fn restore_row(r: &sqlx::sqlite::SqliteRow) -> Result<RestoreRow> {
         notified_at: r.try_get("notified_at")?,
         batch_id: r.try_get("batch_id")?,
         job_id: r.try_get("job_id")?,
+        remote_job: r.try_get("remote_job")?,
     })
 }
 
@@ -185,45 +220,39 @@ impl Catalog {
     pub async fn restore_locations(&self, assets: &[AssetId]) -> Result<Vec<RestoreLocation>> {
         let mut found = Vec::new();
         for chunk in assets.chunks(500) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "SELECT l.id, l.asset_id, l.source_id, l.rel_path, l.role, l.size, l.etag, \
-                 l.storage_class, l.archive_state, l.archive_status, l.version_id, l.checksums, \
-                 l.state = 'present' AS present, s.kind, s.uri, s.config, s.online, s.root \
-                 FROM locations l JOIN sources s ON s.id = l.source_id WHERE l.asset_id IN (",
-            );
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(LOCATION_QUERY);
+            q.push("l.asset_id IN (");
             let mut ids = q.separated(", ");
             for a in chunk {
                 ids.push_bind(a.0);
             }
             q.push(") ORDER BY l.asset_id, l.id");
             for r in q.build().fetch_all(&self.pool).await? {
-                let rel = RelPath::from_bytes(r.try_get("rel_path")?);
-                let root: Option<Vec<u8>> = r.try_get("root")?;
-                let config: String = r.try_get("config")?;
-                let checksums: Option<String> = r.try_get("checksums")?;
-                found.push(RestoreLocation {
-                    location: LocationId(r.try_get("id")?),
-                    asset: AssetId(r.try_get("asset_id")?),
-                    source: SourceId(r.try_get("source_id")?),
-                    source_kind: r.try_get("kind")?,
-                    source_uri: r.try_get("uri")?,
-                    config: serde_json::from_str(&config).unwrap_or(serde_json::Value::Null),
-                    online: r.try_get("online")?,
-                    path: root.map(|root| rel.to_path(&path_from_bytes(&root))),
-                    rel_path: rel,
-                    role: r.try_get("role")?,
-                    size: r.try_get::<i64, _>("size")? as u64,
-                    etag: r.try_get("etag")?,
-                    storage_class: r.try_get("storage_class")?,
-                    archive_state: r.try_get("archive_state")?,
-                    archive_status: r.try_get("archive_status")?,
-                    version_id: r.try_get("version_id")?,
-                    checksums: checksums.and_then(|c| serde_json::from_str(&c).ok()),
-                    present: r.try_get("present")?,
-                });
+                found.push(restore_location(&r)?);
             }
         }
         Ok(found)
+    }
+
+    /// One location, with what a restore needs to know (`None` without an asset).
+    pub async fn restore_location(&self, location: LocationId) -> Result<Option<RestoreLocation>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(LOCATION_QUERY);
+        q.push("l.id = ");
+        q.push_bind(location.0);
+        q.push(" AND l.asset_id IS NOT NULL");
+        let row = q.build().fetch_optional(&self.pool).await?;
+        row.as_ref().map(restore_location).transpose()
+    }
+
+    /// Records the Glacier job of a vault archive's retrieval.
+    pub async fn set_restore_remote_job(&self, restore: i64, remote_job: &str) -> Result<()> {
+        sqlx::query("UPDATE restores SET remote_job = ?, updated_at = ? WHERE id = ?")
+            .bind(remote_job)
+            .bind(now_secs())
+            .bind(restore)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The latest restore of each of `locations` that has one.

@@ -468,7 +468,7 @@ enum JobsCommand {
 
 #[derive(Subcommand, Debug)]
 enum SourceCommand {
-    /// Add a local folder or an S3 bucket (s3://BUCKET[/PREFIX]); Glacier vaults come later.
+    /// Add a local folder, an S3 bucket (s3://BUCKET[/PREFIX]) or a Glacier vault (glacier://VAULT).
     Add {
         /// The folder, or s3://BUCKET[/PREFIX], or glacier://VAULT.
         path: OsString,
@@ -821,7 +821,15 @@ async fn source(library: &Library, command: SourceCommand) -> Result<ExitCode> {
                 };
                 library.add_s3_source(&text, &config).await?
             } else if text.starts_with("glacier://") {
-                anyhow::bail!("{text}: Glacier sources are not supported yet");
+                if path_style || inventory.is_some() {
+                    anyhow::bail!("{text}: --path-style and --inventory are for s3:// sources");
+                }
+                let config = trove_engine::GlacierConfig {
+                    profile,
+                    region,
+                    endpoint_url,
+                };
+                library.add_glacier_source(&text, &config).await?
             } else if s3_options {
                 anyhow::bail!(
                     "{text}: --profile, --region, --endpoint-url, --path-style and --inventory \

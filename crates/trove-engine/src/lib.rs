@@ -16,6 +16,7 @@ mod restore;
 mod s3;
 mod scan;
 mod search;
+mod vault;
 mod volumes;
 mod watch;
 
@@ -43,6 +44,7 @@ pub use search::{SearchReport, SyncReport, INDEX_DIR};
 pub use trove_catalog::{
     Collection, JobSelector, JobStats, JobView, MergeDone, ProgressDetail, RestoreRow, UndoReport,
 };
+pub use trove_glacier::GlacierConfig;
 pub use trove_preview::Previews;
 pub use trove_s3::S3Config;
 pub use watch::{WatchEvent, WatchOptions};

@@ -417,16 +417,31 @@ impl Library {
             let objects: Vec<&RestoreLocation> = locations
                 .iter()
                 .filter(|l| {
-                    l.asset == *asset && l.source_kind == "s3" && l.role == "media" && l.present
+                    l.asset == *asset
+                        && matches!(l.source_kind.as_str(), "s3" | "glacier")
+                        && l.role == "media"
+                        && l.present
                 })
                 .collect();
             if objects.is_empty() {
-                report
-                    .problems
-                    .push(format!("asset {asset}: no S3 object to download"));
+                report.problems.push(format!(
+                    "asset {asset}: no S3 object or vault archive to download"
+                ));
                 continue;
             }
             for l in objects {
+                if l.source_kind == "glacier" {
+                    match target {
+                        DownloadTarget::Folder(dir) => {
+                            self.download_archive(*asset, l, dir, &mut report).await?
+                        }
+                        DownloadTarget::InPlace(_) => report.problems.push(format!(
+                            "{}: a vault archive cannot be copied in place; download it",
+                            describe(l)
+                        )),
+                    }
+                    continue;
+                }
                 let uri = trove_catalog::s3_object_uri(&l.source_uri, &l.rel_path);
                 let bucket = match buckets.get(&l.source.0) {
                     Some(b) => b.clone(),
@@ -681,16 +696,7 @@ impl Library {
                     .or_default()
                     .push((task, restore, object)),
                 (Some(restore), None) => {
-                    let update = failed(format!(
-                        "{}: not an S3 object (vault restores are not wired yet)",
-                        restore.uri
-                    ));
-                    summary
-                        .failed
-                        .push(update.error.clone().unwrap_or_default());
-                    self.catalog
-                        .update_restore(restore.id, task.id, &update, None)
-                        .await?;
+                    self.send_vault_request(&task, &restore, summary).await?;
                 }
                 (None, _) => {
                     // A request job without its restore row (removed by hand): nothing to send.
@@ -794,11 +800,7 @@ impl Library {
             return Ok(());
         };
         let Some(object) = self.catalog.s3_object(task.location_id).await? else {
-            let update = failed(format!("{}: not an S3 object", restore.uri));
-            return Ok(self
-                .catalog
-                .update_restore(restore.id, task.id, &update, None)
-                .await?);
+            return self.check_vault_restore(task, &restore, summary).await;
         };
         let head = match bucket_of(&object.source_uri, &object.config).await {
             Ok(bucket) => {
@@ -887,6 +889,256 @@ impl Library {
             .await?;
         Ok(())
     }
+}
+
+impl Library {
+    /// Starts the archive-retrieval job of a vault archive's restore.
+    async fn send_vault_request(
+        &self,
+        task: &JobTask,
+        restore: &RestoreRow,
+        summary: &mut RestoreRunSummary,
+    ) -> Result<()> {
+        let location = match self.catalog.restore_location(task.location_id).await? {
+            Some(l) if l.source_kind == "glacier" => l,
+            _ => {
+                let update = failed(format!(
+                    "{}: not an S3 object or a vault archive",
+                    restore.uri
+                ));
+                summary
+                    .failed
+                    .push(update.error.clone().unwrap_or_default());
+                return Ok(self
+                    .catalog
+                    .update_restore(restore.id, task.id, &update, None)
+                    .await?);
+            }
+        };
+        let Some(archive_id) = location.version_id.clone() else {
+            let update = failed(format!("{}: no archive id in the catalog", restore.uri));
+            summary
+                .failed
+                .push(update.error.clone().unwrap_or_default());
+            return Ok(self
+                .catalog
+                .update_restore(restore.id, task.id, &update, None)
+                .await?);
+        };
+        let requested = SystemTime::now();
+        let started = match crate::vault::vault_of(&location.source_uri, &location.config).await {
+            Ok(vault) => {
+                summary.requested += 1;
+                vault
+                    .start_retrieval(&trove_glacier::Retrieval {
+                        archive_id,
+                        tier: vault_tier(&restore.tier),
+                        byte_range: None,
+                        archive_size: Some(location.size),
+                    })
+                    .await
+                    .map_err(Error::from)
+            }
+            Err(e) => Err(e),
+        };
+        match started {
+            Ok(job) => {
+                self.catalog
+                    .set_restore_remote_job(restore.id, &job)
+                    .await?;
+                let eta = ArchiveClass::Vault.eta(tier_of(&restore.tier));
+                let next = planner::next_check(requested, requested, eta);
+                let update = RestoreUpdate {
+                    state: "in_progress",
+                    expiry: None,
+                    next_check: Some(planner::unix(next) as i64),
+                    error: None,
+                };
+                self.catalog
+                    .update_restore(
+                        restore.id,
+                        task.id,
+                        &update,
+                        Some(planner::unix(requested) as i64),
+                    )
+                    .await?;
+            }
+            Err(e) => {
+                let message = format!("{}: {e}", restore.uri);
+                let transient = matches!(&e, Error::Glacier(g) if g.is_transient());
+                if transient && task.attempts < MAX_ATTEMPTS {
+                    summary.retrying += 1;
+                    self.catalog
+                        .retry_restore(restore.id, task.id, &message, 60)
+                        .await?;
+                } else {
+                    summary.failed.push(message.clone());
+                    self.catalog
+                        .update_restore(restore.id, task.id, &failed(message), None)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One check of a vault archive's retrieval job (`DescribeJob`).
+    async fn check_vault_restore(
+        &self,
+        task: &JobTask,
+        restore: &RestoreRow,
+        summary: &mut RestoreRunSummary,
+    ) -> Result<()> {
+        let location = self.catalog.restore_location(task.location_id).await?;
+        let (Some(location), Some(job)) = (location, restore.remote_job.clone()) else {
+            let update = failed(format!("{}: no retrieval job to check", restore.uri));
+            summary
+                .failed
+                .push(update.error.clone().unwrap_or_default());
+            return Ok(self
+                .catalog
+                .update_restore(restore.id, task.id, &update, None)
+                .await?);
+        };
+        summary.checked += 1;
+        let described = match crate::vault::vault_of(&location.source_uri, &location.config).await {
+            Ok(vault) => vault.describe_job(&job).await.map_err(Error::from),
+            Err(e) => Err(e),
+        };
+        let now = SystemTime::now();
+        let update = match described {
+            Ok(info) => match crate::vault::job_done(&info.state) {
+                None => {
+                    let requested =
+                        UNIX_EPOCH + Duration::from_secs(restore.requested_at.max(0) as u64);
+                    let eta = ArchiveClass::Vault.eta(tier_of(&restore.tier));
+                    RestoreUpdate {
+                        state: "in_progress",
+                        expiry: None,
+                        next_check: Some(
+                            planner::unix(planner::next_check(requested, now, eta)) as i64
+                        ),
+                        error: None,
+                    }
+                }
+                Some(Ok(())) => {
+                    summary.ready += 1;
+                    // Glacier keeps a job's output for 24 hours.
+                    RestoreUpdate {
+                        state: "ready",
+                        expiry: Some(planner::unix(now + VAULT_OUTPUT_KEPT) as i64),
+                        next_check: None,
+                        error: None,
+                    }
+                }
+                Some(Err(message)) => {
+                    let message = format!("{}: retrieval job {job} failed: {message}", restore.uri);
+                    summary.failed.push(message.clone());
+                    failed(message)
+                }
+            },
+            Err(e) => {
+                let message = format!("{}: {e}", restore.uri);
+                let transient = matches!(&e, Error::Glacier(g) if g.is_transient());
+                if transient && task.attempts < MAX_ATTEMPTS {
+                    summary.retrying += 1;
+                    return Ok(self
+                        .catalog
+                        .retry_restore(restore.id, task.id, &message, 60)
+                        .await?);
+                }
+                summary.failed.push(message.clone());
+                failed(message)
+            }
+        };
+        self.catalog
+            .update_restore(restore.id, task.id, &update, None)
+            .await?;
+        Ok(())
+    }
+
+    /// Downloads a retrieved vault archive into `dir` (name from `safe_local_path`), verified
+    /// by its tree hash.
+    async fn download_archive(
+        &self,
+        asset: AssetId,
+        l: &RestoreLocation,
+        dir: &Path,
+        report: &mut DownloadReport,
+    ) -> Result<()> {
+        let uri = describe(l);
+        let now = planner::unix(SystemTime::now()) as i64;
+        let ready = self
+            .catalog
+            .latest_restores(&[l.location])
+            .await?
+            .into_iter()
+            .find(|r| r.state == "ready" && r.expiry.is_none_or(|e| e > now));
+        let Some(job) = ready.and_then(|r| r.remote_job) else {
+            report.problems.push(format!(
+                "{uri}: not downloaded: no finished retrieval (trove restore start, then status)"
+            ));
+            return Ok(());
+        };
+        let name = l.rel_path.to_lossy();
+        let dest = match trove_s3::safe_local_path(dir, &name) {
+            Ok(dest) => dest,
+            Err(e) => {
+                report.problems.push(format!("{uri}: {e}"));
+                return Ok(());
+            }
+        };
+        let vault = crate::vault::vault_of(&l.source_uri, &l.config).await?;
+        let expected = trove_glacier::ExpectedOutput {
+            size: l.size,
+            tree_hash: l.etag.clone(),
+        };
+        match vault
+            .download(
+                &job,
+                &expected,
+                &dest,
+                &trove_glacier::DownloadOptions::default(),
+            )
+            .await
+        {
+            Ok(done) => {
+                let (verification, detail) = match done.tree_hash {
+                    trove_glacier::TreeHashCheck::Verified(h) => ("tree_hash", h),
+                    trove_glacier::TreeHashCheck::Unverifiable(h) => ("unverifiable", h),
+                };
+                report.downloaded.push(DownloadedObject {
+                    asset,
+                    uri,
+                    path: Some(done.path),
+                    bytes: done.bytes,
+                    verification: verification.to_owned(),
+                    verification_detail: detail,
+                    resumed_from: done.resumed_from,
+                    refetches: done.whole_refetches
+                        + u32::try_from(done.range_retries).unwrap_or(u32::MAX),
+                    already_present: false,
+                });
+            }
+            Err(e) => report.problems.push(format!("{uri}: {e}")),
+        }
+        Ok(())
+    }
+}
+
+/// How long Glacier keeps a finished job's output.
+const VAULT_OUTPUT_KEPT: Duration = Duration::from_secs(24 * 3600);
+
+fn vault_tier(tier: &str) -> trove_glacier::RetrievalTier {
+    match tier {
+        "expedited" => trove_glacier::RetrievalTier::Expedited,
+        "bulk" => trove_glacier::RetrievalTier::Bulk,
+        _ => trove_glacier::RetrievalTier::Standard,
+    }
+}
+
+fn tier_of(tier: &str) -> trove_core::restore::Tier {
+    trove_core::restore::Tier::parse(tier).unwrap_or(trove_core::restore::Tier::Standard)
 }
 
 fn failed(message: String) -> RestoreUpdate {

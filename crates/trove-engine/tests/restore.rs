@@ -394,3 +394,118 @@ async fn an_archived_object_with_a_local_copy_needs_no_restore() {
         "{log:?}"
     );
 }
+
+/// Creates `vault` and uploads `archives` (description, bytes index for `body`).
+fn put_vault(moto: &MotoServer, vault: &str, archives: &[(&str, usize)]) {
+    moto.run_python(&format!(
+        r#"
+import os, boto3
+g = boto3.client("glacier", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                 aws_access_key_id="test", aws_secret_access_key="test")
+g.create_vault(vaultName="{vault}")
+for description, i in {archives:?}:
+    body = bytes((i * 31 + j) % 251 for j in range(1000 + i * 137))
+    g.upload_archive(vaultName="{vault}", archiveDescription=description, body=body)
+"#
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vault_is_inventoried_searchable_retrieved_and_verified_by_tree_hash() {
+    let moto = MotoServer::start();
+    put_vault(
+        &moto,
+        "film-vault",
+        &[
+            ("projects/harbour/dawn.mov", 0),
+            ("projects/harbour/dusk.mov", 1),
+            ("backup of 2014", 2),
+        ],
+    );
+    let proxy = FaultProxy::start(moto.addr());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let library = Library::open(&dir.path().join("library"))
+        .await
+        .expect("open");
+    let vault_config = trove_engine::GlacierConfig {
+        profile: None,
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(proxy.endpoint()),
+    };
+    library
+        .add_glacier_source("glacier://film-vault", &vault_config)
+        .await
+        .expect("add vault");
+    let quiet = |_: &ScanProgress| {};
+    let reports = library.scan(&[], &quiet).await.expect("scan");
+    assert_eq!(reports[0].added, 3, "{:?}", reports[0]);
+    assert!(reports[0].errors.is_empty(), "{:?}", reports[0].errors);
+    assert_eq!(library.stats().await.expect("stats").locations, 3);
+
+    // Searchable by the names the descriptions give.
+    let dawn = library.query_assets("dawn").await.expect("search");
+    assert_eq!(dawn.len(), 1);
+    let dawn: Vec<OsString> = dawn.iter().map(|id| id.to_string().into()).collect();
+    let shown = library.show(&dawn[0]).await.expect("show");
+    assert_eq!(shown.title, "dawn.mov");
+
+    // A vault archive allows Expedited.
+    let expedited = PlanRequest {
+        tier: Tier::Expedited,
+        days: 1,
+    };
+    let plan = library.restore_plan(&dawn, expedited).await.expect("plan");
+    assert_eq!(plan.to_restore, 1, "{:?}", plan.objects);
+    assert!(plan.estimate.cost.is_some());
+    let started = library
+        .restore_start(&dawn, expedited)
+        .await
+        .expect("start");
+    assert_eq!((started.recorded, started.run.requested), (1, 1));
+    assert!(started.run.failed.is_empty(), "{:?}", started.run.failed);
+    let jobs = library.jobs(100).await.expect("jobs");
+    assert!(jobs
+        .iter()
+        .any(|j| j.kind == "restore_poll" && j.state == "queued"));
+
+    // moto finishes an Expedited job after two seconds: check until then.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = library
+            .restore_status(StatusOptions {
+                refresh: true,
+                ..StatusOptions::default()
+            })
+            .await
+            .expect("status");
+        assert!(status.run.failed.is_empty(), "{:?}", status.run.failed);
+        if status.counts.ready == 1 {
+            assert!(status.restores[0].remote_job.is_some());
+            break;
+        }
+        assert_eq!(status.counts.in_progress, 1, "{:?}", status.restores);
+        assert!(std::time::Instant::now() < deadline, "never ready");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // A flipped byte in transit: the tree hash catches it and the output is fetched again.
+    proxy.clear_requests();
+    proxy.flip_byte(17, Match::any().method("GET").path("/output"));
+    let out = dir.path().join("out");
+    let report = library
+        .restore_download(&dawn, &DownloadTarget::Folder(out.clone()))
+        .await
+        .expect("download");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let d = &report.downloaded[0];
+    assert_eq!(d.verification, "tree_hash", "{d:?}");
+    assert!(d.refetches >= 1, "{d:?}");
+    let path = d.path.as_ref().expect("path");
+    assert_eq!(path, &out.join("projects/harbour/dawn.mov"));
+    assert_eq!(std::fs::read(path).expect("read"), body(0));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !proxy.requests().iter().any(|r| r.fault == Some("flip")) {
+        assert!(std::time::Instant::now() < deadline, "no byte was flipped");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
