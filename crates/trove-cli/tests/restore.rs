@@ -308,3 +308,71 @@ fn an_archived_object_with_a_local_copy_is_not_requested() {
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(restore_requests(&proxy.requests()), 0);
 }
+
+#[test]
+fn a_vault_through_the_cli_inventoried_searched_retrieved_and_verified() {
+    let moto = MotoServer::start();
+    moto.run_python(
+        r#"
+import os, boto3
+g = boto3.client("glacier", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                 aws_access_key_id="test", aws_secret_access_key="test")
+g.create_vault(vaultName="old-tapes")
+for description, i in [("tapes/ferry crossing.mov", 0), ("tapes/lighthouse.mov", 1), ("misc", 2)]:
+    body = bytes((i * 7 + j * 3) % 253 for j in range(2000 + i * 101))
+    g.upload_archive(vaultName="old-tapes", archiveDescription=description, body=body)
+"#,
+    );
+    let proxy = FaultProxy::start(moto.addr());
+    let s = Setup::new();
+    s.ok(&[
+        "source",
+        "add",
+        "glacier://old-tapes",
+        "--endpoint-url",
+        &proxy.endpoint(),
+        "--region",
+        "us-east-1",
+    ]);
+    let scan = s.json(&["scan", "--json"]);
+    assert!(scan.to_string().contains("\"added\":3"), "{scan}");
+    let found = s.json(&["search", "lighthouse", "--json"]);
+    assert_eq!(u(&found["total"]), 1, "{found}");
+
+    s.ok(&[
+        "restore",
+        "start",
+        "--query",
+        "lighthouse",
+        "--tier",
+        "expedited",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = s.json(&["restore", "status", "--refresh", "--json"]);
+        if u(&status["counts"]["ready"]) == 1 {
+            break;
+        }
+        assert_eq!(u(&status["counts"]["in_progress"]), 1, "{status}");
+        assert!(Instant::now() < deadline, "never ready: {status}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    proxy.flip_byte(5, Match::any().method("GET").path("/output"));
+    let out = s.path("tapes-out");
+    let report = s.json(&[
+        "restore",
+        "download",
+        "--query",
+        "lighthouse",
+        "--to",
+        out.to_str().expect("utf-8"),
+        "--json",
+    ]);
+    let d = &report["downloaded"][0];
+    assert_eq!(d["verification"], "tree_hash", "{report}");
+    assert!(u(&d["refetches"]) >= 1, "{report}");
+    assert_eq!(
+        std::fs::read(out.join("tapes/lighthouse.mov")).expect("read"),
+        body(1)
+    );
+}
