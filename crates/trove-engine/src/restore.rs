@@ -403,6 +403,16 @@ impl Library {
         assets: &[OsString],
         target: &DownloadTarget,
     ) -> Result<DownloadReport> {
+        if let DownloadTarget::InPlace(class) = target {
+            let class = StorageClass::parse(class);
+            if class.needs_restore() {
+                return Err(Error::InvalidInput(format!(
+                    "--in-place {}: an archive class; copy back to a class that can be read \
+                     (STANDARD, STANDARD_IA, …)",
+                    class.as_str()
+                )));
+            }
+        }
         let ids = self.resolve_assets(assets).await?;
         let locations = self.catalog.restore_locations(&ids).await?;
         let mut report = DownloadReport::default();
@@ -500,13 +510,6 @@ impl Library {
                     }
                     DownloadTarget::InPlace(class) => {
                         let class = StorageClass::parse(class);
-                        if class.needs_restore() {
-                            return Err(Error::InvalidInput(format!(
-                                "--in-place {}: an archive class; copy back to a class that \
-                                 can be read (STANDARD, STANDARD_IA, …)",
-                                class.as_str()
-                            )));
-                        }
                         match bucket.copy_in_place(&head, &class).await {
                             Ok(()) => report.downloaded.push(DownloadedObject {
                                 asset: *asset,

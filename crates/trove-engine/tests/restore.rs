@@ -509,3 +509,155 @@ async fn a_vault_is_inventoried_searchable_retrieved_and_verified_by_tree_hash()
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// `x-amz-restore` of a finished restore expiring at Unix second `secs`.
+fn restored_until(secs: i64) -> String {
+    let date = aws_sdk_s3::primitives::DateTime::from_secs(secs)
+        .fmt(aws_sdk_s3::primitives::DateTimeFormat::HttpDate)
+        .expect("an HTTP date");
+    format!("ongoing-request=\"false\", expiry-date=\"{date}\"")
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_409_expiry_warnings_expired_copies_and_copy_back_in_place() {
+    let moto = MotoServer::start();
+    put_archived(&moto, "edge-cases", &["soon.mov", "gone.mov", "taken.mov"]);
+    let proxy = FaultProxy::start(moto.addr());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let library = library_with_bucket(dir.path(), &proxy.endpoint(), "edge-cases").await;
+    let one = |key: &str| -> Vec<OsString> { vec![format!("s3://edge-cases/{key}").into()] };
+
+    // Two SlowDowns, then someone else's restore already under way (409): all success.
+    proxy.slow_down(2, Match::any().method("POST").query("restore"));
+    let soon = library.restore_start(&one("soon.mov"), STANDARD_7).await;
+    let soon = soon.expect("start through SlowDown");
+    assert_eq!(
+        (soon.recorded, soon.run.failed.len()),
+        (1, 0),
+        "{:?}",
+        soon.run
+    );
+    proxy.error(
+        1,
+        Match::any().method("POST").query("restore"),
+        409,
+        "RestoreAlreadyInProgress",
+        "Object restore is already in progress",
+    );
+    let taken = library.restore_start(&one("taken.mov"), STANDARD_7).await;
+    let taken = taken.expect("start through 409");
+    assert_eq!(
+        (taken.recorded, taken.run.failed.len()),
+        (1, 0),
+        "{:?}",
+        taken.run
+    );
+    let gone = library.restore_start(&one("gone.mov"), STANDARD_7).await;
+    assert_eq!(gone.expect("start").recorded, 1);
+    let offline = StatusOptions {
+        offline: true,
+        ..StatusOptions::default()
+    };
+    let status = library.restore_status(offline).await.expect("status");
+    assert_eq!(status.counts.in_progress, 3, "{:?}", status.restores);
+
+    // S3 reports one copy expiring in two hours and one already gone.
+    let now = unix_now();
+    proxy.set_header(
+        1,
+        Match::any().method("HEAD").path("soon.mov"),
+        "x-amz-restore",
+        &restored_until(now + 2 * 3600),
+    );
+    proxy.set_header(
+        1,
+        Match::any().method("HEAD").path("gone.mov"),
+        "x-amz-restore",
+        &restored_until(now - 60),
+    );
+    // The restore someone else started (the 409) finished too.
+    proxy.set_header(
+        1,
+        Match::any().method("HEAD").path("taken.mov"),
+        "x-amz-restore",
+        &restored_until(now + 5 * 86_400),
+    );
+    let refresh = StatusOptions {
+        refresh: true,
+        ..StatusOptions::default()
+    };
+    let status = library.restore_status(refresh).await.expect("status");
+    let state = |key: &str| {
+        status
+            .restores
+            .iter()
+            .find(|r| r.uri.ends_with(key))
+            .map(|r| r.state.clone())
+            .expect("a restore")
+    };
+    assert_eq!(state("soon.mov"), "ready");
+    assert_eq!(state("gone.mov"), "expired");
+    assert_eq!(state("taken.mov"), "ready");
+    let warned: Vec<_> = status
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            RestoreEvent::ExpiresSoon { uri, .. } => Some(uri.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(warned, ["s3://edge-cases/soon.mov"], "{:?}", status.events);
+
+    // An expired copy is restored again; a ready one is not.
+    let before = restore_requests(&proxy.requests());
+    let again = library
+        .restore_start(&one("gone.mov"), STANDARD_7)
+        .await
+        .expect("again");
+    assert_eq!((again.recorded, again.run.requested), (1, 1));
+    assert_eq!(settled_restores(&proxy, before + 1).await, before + 1);
+
+    // Copied back to STANDARD in place: readable for good, no longer archived.
+    let copied = library
+        .restore_download(
+            &one("soon.mov"),
+            &DownloadTarget::InPlace("STANDARD".into()),
+        )
+        .await
+        .expect("in place");
+    assert!(copied.problems.is_empty(), "{:?}", copied.problems);
+    assert_eq!(copied.downloaded[0].verification, "copied");
+    let quiet = |_: &ScanProgress| {};
+    library.scan(&[], &quiet).await.expect("rescan");
+    let shown = library
+        .show("s3://edge-cases/soon.mov".as_ref())
+        .await
+        .expect("show");
+    assert_eq!(
+        shown.locations[0].storage_class.as_deref(),
+        Some("STANDARD"),
+        "{:?}",
+        shown.locations
+    );
+    let plan = library
+        .restore_plan(&one("soon.mov"), STANDARD_7)
+        .await
+        .expect("plan");
+    assert_eq!(plan.no_restore_needed, 1, "{:?}", plan.objects);
+    // An archive class is refused as a target, naming it.
+    let refused = library
+        .restore_download(
+            &one("taken.mov"),
+            &DownloadTarget::InPlace("GLACIER".into()),
+        )
+        .await;
+    let message = refused.expect_err("an archive class").to_string();
+    assert!(message.contains("GLACIER"), "{message}");
+}
