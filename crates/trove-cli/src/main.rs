@@ -1560,14 +1560,20 @@ fn print_plan(plan: &trove_engine::RestorePlanReport) {
             format!("{h:.0} h")
         }
     };
+    let within = |eta: trove_core::restore::Eta| {
+        if eta.min.is_zero() {
+            format!("within {}", hours(eta.max))
+        } else {
+            format!("in {} to {}", hours(eta.min), hours(eta.max))
+        }
+    };
     let estimate = |e: &trove_core::restore::TierEstimate| match (e.cost, e.eta) {
         (Some(cost), Some(eta)) => format!(
-            "{:?}: {} objects, about {cost:.4} {} (estimate), done in {} to {}",
+            "{:?}: {} objects, about {cost:.4} {} (estimate), done {}",
             e.tier,
             e.objects,
             plan.currency,
-            hours(eta.min),
-            hours(eta.max)
+            within(eta)
         ),
         (None, Some(eta)) => format!(
             "{:?}: {} objects, cost unknown (no price), done in up to {}",

@@ -307,12 +307,27 @@ async fn restores_survive_quitting_before_they_are_sent_or_ready() {
     let library = Library::open(&dir.path().join("library"))
         .await
         .expect("reopen");
+    // The job runner (`trove jobs wait`, the desktop's) sends the pending requests.
+    library
+        .run_jobs(
+            &trove_engine::JobOptions::default(),
+            &|_| {},
+            std::future::pending(),
+        )
+        .await
+        .expect("run jobs");
+    assert_eq!(settled_restores(&proxy, 2).await, 2);
     let status = library
-        .restore_status(StatusOptions::default())
+        .restore_status(StatusOptions {
+            offline: true,
+            ..StatusOptions::default()
+        })
         .await
         .expect("status");
-    assert_eq!(status.run.requested, 2, "the pending requests are sent");
-    assert_eq!(settled_restores(&proxy, 2).await, 2);
+    assert_eq!(
+        status.counts.in_progress, 2,
+        "the pending requests are sent"
+    );
     let status = library
         .restore_status(StatusOptions {
             refresh: true,
