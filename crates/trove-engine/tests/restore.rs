@@ -241,7 +241,10 @@ async fn ten_deep_archive_objects_are_planned_restored_once_and_downloaded() {
     assert_eq!((third.recorded, third.plan.no_restore_needed), (0, 10));
     assert_eq!(restore_requests(&proxy.requests()), 10);
 
-    // Download: identical bytes, every file inside the folder, verified by MD5 (ETag).
+    // Download: identical bytes, every file inside the folder, verified by MD5 (ETag); a
+    // connection reset 700 bytes into one object resumes from where it broke.
+    proxy.clear_requests();
+    proxy.reset_after(700, Match::any().method("GET").path("clip-03.mov"));
     let out = dir.path().join("out");
     let report = library
         .restore_download(&assets, &DownloadTarget::Folder(out.clone()))
@@ -267,6 +270,19 @@ async fn ten_deep_archive_objects_are_planned_restored_once_and_downloaded() {
     }
     assert!(!dir.path().join("escape.mov").exists());
     assert!(out.join("escape.mov").exists());
+    let ranges: Vec<Option<String>> = proxy
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.target.contains("clip-03.mov"))
+        .map(|r| r.range.clone())
+        .collect();
+    assert!(
+        ranges
+            .iter()
+            .flatten()
+            .any(|r| r.starts_with("bytes=") && !r.starts_with("bytes=0-")),
+        "no resumed range after the reset: {ranges:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
