@@ -472,6 +472,8 @@ async fn a_vault_is_inventoried_searchable_retrieved_and_verified_by_tree_hash()
     assert_eq!(reports[0].added, 3, "{:?}", reports[0]);
     assert!(reports[0].errors.is_empty(), "{:?}", reports[0].errors);
     assert_eq!(library.stats().await.expect("stats").locations, 3);
+    let check = library.check().await.expect("check");
+    assert!(check.ok, "{:?}", check.problems);
 
     // Searchable by the names the descriptions give.
     let dawn = library.query_assets("dawn").await.expect("search");
@@ -691,4 +693,45 @@ async fn throttling_409_expiry_warnings_expired_copies_and_copy_back_in_place() 
         .await;
     let message = refused.expect_err("an archive class").to_string();
     assert!(message.contains("GLACIER"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_starting_at_once_track_one_restore_per_object() {
+    let moto = MotoServer::start();
+    let keys: Vec<String> = (0..6).map(|i| format!("race/{i}.mov")).collect();
+    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    put_archived(&moto, "race-bucket", &refs);
+    let proxy = FaultProxy::start(moto.addr());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = library_with_bucket(dir.path(), &proxy.endpoint(), "race-bucket").await;
+    // A second handle with its own connections, as another process would have.
+    let second = Library::open(&dir.path().join("library"))
+        .await
+        .expect("second");
+    let assets = all_assets(&first).await;
+    let (a, b) = tokio::join!(
+        first.restore_start(&assets, STANDARD_7),
+        second.restore_start(&assets, STANDARD_7)
+    );
+    let (a, b) = (a.expect("first start"), b.expect("second start"));
+    assert_eq!(
+        a.recorded + b.recorded,
+        6,
+        "{} + {}",
+        a.recorded,
+        b.recorded
+    );
+    assert_eq!(a.run.requested + b.run.requested, 6);
+    assert_eq!(settled_restores(&proxy, 6).await, 6);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(restore_requests(&proxy.requests()), 6);
+    let status = first
+        .restore_status(StatusOptions {
+            offline: true,
+            ..StatusOptions::default()
+        })
+        .await
+        .expect("status");
+    assert_eq!(status.restores.len(), 6);
+    assert_eq!(status.counts.in_progress, 6);
 }
