@@ -1,4 +1,5 @@
-//! Restores of archived S3 objects, wired to the catalog: plan, start, track, download.
+//! Restores of archived S3 objects and vault archives, wired to the catalog: plan, start, track,
+//! download.
 //!
 //! - `restore_plan` gathers the archived copies of the assets asked for, finds copies that can be
 //!   read now (another location of the asset — a present local file, an object in a hot class —
@@ -9,8 +10,9 @@
 //!   sending anything; then runs the restore jobs. Starting twice finds the first restore in
 //!   progress and sends nothing.
 //! - `run_restore_jobs` is the poller: it sends pending requests (also those a killed process
-//!   left) and runs the `restore_poll` jobs that are due (HEAD, `x-amz-restore`), each one
-//!   rescheduled by `next_check` while the restore is under way.
+//!   left) and runs the `restore_poll` jobs that are due (HEAD, `x-amz-restore`; DescribeJob for
+//!   a vault archive's retrieval job), each one rescheduled by `next_check` while the restore is
+//!   under way.
 //! - `restore_status` reads the catalog (so it works from any new process), runs the due
 //!   jobs, expires what is past its expiry, and reports batches that became ready (once each)
 //!   and copies that expire within 24 hours.

@@ -408,6 +408,35 @@ async fn an_archived_object_with_a_local_copy_needs_no_restore() {
     assert!(o.message.contains("edit-copy.mov"), "{}", o.message);
     let started = library.restore_start(&a, STANDARD_7).await.expect("start");
     assert_eq!((started.recorded, started.run.requested), (0, 0));
+    // The price table is the library's own when it has one (dated), and a broken one names
+    // its file.
+    let mut prices = trove_core::restore::PriceTable {
+        as_of: "2030-01-01".into(),
+        ..trove_core::restore::PriceTable::default()
+    };
+    for p in &mut prices.prices {
+        p.per_1000_requests *= 10.0;
+    }
+    let table = library.dir().join(trove_engine::PRICES_FILE);
+    std::fs::write(&table, serde_json::to_vec(&prices).expect("json")).expect("write");
+    let priced = library.restore_plan(&b, STANDARD_7).await.expect("plan b");
+    assert_eq!(priced.prices_as_of, "2030-01-01");
+    let cost = priced.estimate.cost.expect("cost");
+    let bytes = priced.bytes as f64 / 1_073_741_824.0;
+    assert!(
+        (cost - (1.0 / 1000.0 * 1.0 + bytes * 0.02)).abs() < 1e-9,
+        "{cost}"
+    );
+    std::fs::write(&table, b"{ not json").expect("write");
+    let broken = library
+        .restore_plan(&b, STANDARD_7)
+        .await
+        .expect_err("broken table");
+    assert!(
+        broken.to_string().contains(trove_engine::PRICES_FILE),
+        "{broken}"
+    );
+    std::fs::remove_file(&table).expect("remove");
     // The other object has no copy: it is restored.
     let other = library
         .restore_start(&b, STANDARD_7)
