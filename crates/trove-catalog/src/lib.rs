@@ -17,6 +17,7 @@ mod job_control;
 mod jobs;
 mod locations;
 mod merge;
+mod restores;
 mod s3;
 mod sources;
 mod views;
@@ -30,6 +31,10 @@ pub use job_control::{JobSelector, ProgressDetail};
 pub use jobs::{JobStats, JobTask, JobView, NewClaim, PREVIEW, PROBE};
 pub use locations::{Batch, BatchOutcome, KnownLocation, LocationUpdate, NewLocation, Role};
 pub use merge::{IdenticalCopies, MergeConflictRow, MergeDone, MergeOutcome};
+pub use restores::{
+    NewRestore, ReadyBatch, RestoreLocation, RestoreRow, RestoreUpdate, RESTORE_POLL,
+    RESTORE_REQUEST,
+};
 pub use s3::{
     s3_object_uri, HeadFacts, KnownObject, NewObject, ObjectBatch, ObjectFacts, S3Object, S3_HEAD,
     S3_PROBE,

@@ -143,6 +143,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Restores of archived objects: plan (cost, ETA), start, status, download.
+    Restore {
+        #[command(subcommand)]
+        command: RestoreCommand,
+    },
     /// Show one asset: id, local path, file:// URI or s3://bucket/key.
     Show {
         /// The asset.
@@ -331,6 +336,95 @@ enum Format {
 }
 
 #[derive(Subcommand, Debug)]
+enum RestoreCommand {
+    /// What restoring these assets' archived copies would cost and take; sends nothing.
+    Plan {
+        /// Assets: id, local path, file:// URI or s3://bucket/key.
+        #[arg(required_unless_present = "query", num_args = 0..)]
+        assets: Vec<OsString>,
+        /// Select assets by a search query.
+        #[arg(long)]
+        query: Option<String>,
+        /// The retrieval tier.
+        #[arg(long, value_enum, default_value = "standard")]
+        tier: TierArg,
+        /// Days the restored copy stays readable.
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask S3 to restore these assets' archived copies (each recorded before it is sent;
+    /// starting twice asks once).
+    Start {
+        /// Assets: id, local path, file:// URI or s3://bucket/key.
+        #[arg(required_unless_present = "query", num_args = 0..)]
+        assets: Vec<OsString>,
+        /// Select assets by a search query.
+        #[arg(long)]
+        query: Option<String>,
+        /// The retrieval tier.
+        #[arg(long, value_enum, default_value = "standard")]
+        tier: TierArg,
+        /// Days the restored copy stays readable.
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restores and their state (checks those that are due first).
+    Status {
+        /// Check every unfinished restore now, whatever its schedule.
+        #[arg(long, conflicts_with = "offline")]
+        refresh: bool,
+        /// Only read the catalog: send and check nothing.
+        #[arg(long)]
+        offline: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download restored copies into a folder (verified, resumable), or copy them back to a
+    /// hot class in place.
+    Download {
+        /// Assets: id, local path, file:// URI or s3://bucket/key.
+        #[arg(required_unless_present = "query", num_args = 0..)]
+        assets: Vec<OsString>,
+        /// Select assets by a search query.
+        #[arg(long)]
+        query: Option<String>,
+        /// The folder to download into (names come from the keys and never leave it).
+        #[arg(long, value_name = "DIR", required_unless_present = "in_place")]
+        to: Option<PathBuf>,
+        /// Copy each object onto itself in this storage class instead (e.g. STANDARD).
+        #[arg(long, value_name = "CLASS", conflicts_with = "to")]
+        in_place: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum TierArg {
+    Bulk,
+    Standard,
+    Expedited,
+}
+
+impl TierArg {
+    fn tier(self) -> trove_core::restore::Tier {
+        match self {
+            TierArg::Bulk => trove_core::restore::Tier::Bulk,
+            TierArg::Standard => trove_core::restore::Tier::Standard,
+            TierArg::Expedited => trove_core::restore::Tier::Expedited,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
 enum JobsCommand {
     /// Pause the whole queue, or the jobs named; running ones stop and wait.
     Pause {
@@ -374,7 +468,7 @@ enum JobsCommand {
 
 #[derive(Subcommand, Debug)]
 enum SourceCommand {
-    /// Add a local folder or an S3 bucket (s3://BUCKET[/PREFIX]); Glacier vaults come later.
+    /// Add a local folder, an S3 bucket (s3://BUCKET[/PREFIX]) or a Glacier vault (glacier://VAULT).
     Add {
         /// The folder, or s3://BUCKET[/PREFIX], or glacier://VAULT.
         path: OsString,
@@ -530,6 +624,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Meta { command } => meta(&library, command).await?,
+        Command::Restore { command } => restore(&library, command).await?,
         Command::Collection { command } => collection(&library, command).await?,
         Command::Dupes {
             command: None,
@@ -726,7 +821,15 @@ async fn source(library: &Library, command: SourceCommand) -> Result<ExitCode> {
                 };
                 library.add_s3_source(&text, &config).await?
             } else if text.starts_with("glacier://") {
-                anyhow::bail!("{text}: Glacier sources are not supported yet");
+                if path_style || inventory.is_some() {
+                    anyhow::bail!("{text}: --path-style and --inventory are for s3:// sources");
+                }
+                let config = trove_engine::GlacierConfig {
+                    profile,
+                    region,
+                    endpoint_url,
+                };
+                library.add_glacier_source(&text, &config).await?
             } else if s3_options {
                 anyhow::bail!(
                     "{text}: --profile, --region, --endpoint-url, --path-style and --inventory \
@@ -1271,6 +1374,234 @@ async fn run_queue(library: &Library, workers: Option<usize>, json: bool) -> Res
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn restore(library: &Library, command: RestoreCommand) -> Result<ExitCode> {
+    let select = |assets: Vec<OsString>, query: Option<String>| async move {
+        let mut assets = assets;
+        if let Some(q) = &query {
+            assets.extend(query_assets(library, q).await?);
+        }
+        anyhow::Ok(assets)
+    };
+    match command {
+        RestoreCommand::Plan {
+            assets,
+            query,
+            tier,
+            days,
+            json,
+        } => {
+            let assets = select(assets, query).await?;
+            let request = trove_core::restore::PlanRequest {
+                tier: tier.tier(),
+                days,
+            };
+            let plan = library.restore_plan(&assets, request).await?;
+            if json {
+                print_json(&plan)?;
+            } else {
+                print_plan(&plan);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RestoreCommand::Start {
+            assets,
+            query,
+            tier,
+            days,
+            json,
+        } => {
+            let assets = select(assets, query).await?;
+            let request = trove_core::restore::PlanRequest {
+                tier: tier.tier(),
+                days,
+            };
+            let report = library.restore_start(&assets, request).await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                print_plan(&report.plan);
+                match report.batch_id {
+                    Some(batch) => println!(
+                        "batch {batch}: {} restores recorded, {} requests sent, {} ready now",
+                        report.recorded, report.run.requested, report.run.ready
+                    ),
+                    None => println!("nothing to restore"),
+                }
+                for failure in &report.run.failed {
+                    println!("failed: {failure}");
+                }
+                if report.run.retrying > 0 {
+                    println!(
+                        "{} requests will be tried again (trove restore status)",
+                        report.run.retrying
+                    );
+                }
+                println!("follow them with `trove restore status`");
+            }
+            Ok(if report.run.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        RestoreCommand::Status {
+            refresh,
+            offline,
+            json,
+        } => {
+            let report = library
+                .restore_status(trove_engine::StatusOptions { refresh, offline })
+                .await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                let c = &report.counts;
+                println!(
+                    "{} pending, {} in progress, {} ready, {} expired, {} failed",
+                    c.pending, c.in_progress, c.ready, c.expired, c.failed
+                );
+                for r in &report.restores {
+                    let when = match (r.state.as_str(), r.expiry, r.next_check) {
+                        ("ready", Some(e), _) => {
+                            format!(" until {}", trove_core::restore::format_utc(e as u64))
+                        }
+                        ("in_progress", _, Some(n)) => format!(
+                            " (next check {})",
+                            trove_core::restore::format_utc(n as u64)
+                        ),
+                        _ => String::new(),
+                    };
+                    let error = r
+                        .error
+                        .as_deref()
+                        .map(|e| format!(": {e}"))
+                        .unwrap_or_default();
+                    println!("{} {} {} {}{when}{error}", r.id, r.state, r.tier, r.uri);
+                }
+                for event in &report.events {
+                    match event {
+                        trove_engine::RestoreEvent::BatchReady {
+                            batch_id,
+                            ready,
+                            not_ready,
+                        } => println!(
+                            "batch {batch_id} is ready: {ready} copies readable{}",
+                            if *not_ready > 0 {
+                                format!(", {not_ready} not")
+                            } else {
+                                String::new()
+                            }
+                        ),
+                        trove_engine::RestoreEvent::ExpiresSoon { uri, expiry } => println!(
+                            "warning: the restored copy of {uri} expires {}",
+                            trove_core::restore::format_utc(*expiry as u64)
+                        ),
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RestoreCommand::Download {
+            assets,
+            query,
+            to,
+            in_place,
+            json,
+        } => {
+            let assets = select(assets, query).await?;
+            let target = match (to, in_place) {
+                (Some(dir), _) => trove_engine::DownloadTarget::Folder(dir),
+                (None, Some(class)) => trove_engine::DownloadTarget::InPlace(class),
+                (None, None) => anyhow::bail!("give --to DIR or --in-place CLASS"),
+            };
+            let report = library.restore_download(&assets, &target).await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                for d in &report.downloaded {
+                    match &d.path {
+                        Some(path) => println!(
+                            "{} -> {} ({} bytes, {} {}{})",
+                            d.uri,
+                            path.display(),
+                            d.bytes,
+                            d.verification,
+                            d.verification_detail,
+                            if d.already_present {
+                                ", already there"
+                            } else {
+                                ""
+                            }
+                        ),
+                        None => println!("{}: {}", d.uri, d.verification_detail),
+                    }
+                }
+                for p in &report.problems {
+                    eprintln!("{p}");
+                }
+            }
+            Ok(if report.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+fn print_plan(plan: &trove_engine::RestorePlanReport) {
+    let hours = |d: Duration| {
+        let h = d.as_secs_f64() / 3600.0;
+        if h < 1.0 {
+            format!("{:.0} min", h * 60.0)
+        } else {
+            format!("{h:.0} h")
+        }
+    };
+    let within = |eta: trove_core::restore::Eta| {
+        if eta.min.is_zero() {
+            format!("within {}", hours(eta.max))
+        } else {
+            format!("in {} to {}", hours(eta.min), hours(eta.max))
+        }
+    };
+    let estimate = |e: &trove_core::restore::TierEstimate| match (e.cost, e.eta) {
+        (Some(cost), Some(eta)) => format!(
+            "{:?}: {} objects, about {cost:.4} {} (estimate), done {}",
+            e.tier,
+            e.objects,
+            plan.currency,
+            within(eta)
+        ),
+        (None, Some(eta)) => format!(
+            "{:?}: {} objects, cost unknown (no price), done in up to {}",
+            e.tier,
+            e.objects,
+            hours(eta.max)
+        ),
+        _ if e.objects == 0 && e.refused > 0 => {
+            format!("{:?}: not available for these objects", e.tier)
+        }
+        _ => format!("{:?}: nothing to restore", e.tier),
+    };
+    println!(
+        "{} to restore ({} bytes), {} need no restore, {} under way, {} refused",
+        plan.to_restore, plan.bytes, plan.no_restore_needed, plan.in_progress, plan.refused
+    );
+    println!(
+        "{} (prices of {}, {}; check the current AWS price list)",
+        estimate(&plan.estimate),
+        plan.prices_as_of,
+        plan.prices_region
+    );
+    for e in plan.by_tier.iter().filter(|e| e.tier != plan.estimate.tier) {
+        println!("  other tier {}", estimate(e));
+    }
+    for o in &plan.objects {
+        println!("{} ({} bytes): {}", o.uri, o.bytes, o.message);
+    }
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<()> {

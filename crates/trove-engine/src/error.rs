@@ -48,6 +48,9 @@ pub enum Error {
     /// An S3 request failed (the message names the bucket and key).
     #[error(transparent)]
     S3(#[from] trove_s3::Error),
+    /// A Glacier vault request failed (the message names the vault and job).
+    #[error(transparent)]
+    Glacier(#[from] trove_glacier::Error),
     /// A background task died.
     #[error("internal error: {0}")]
     Internal(String),

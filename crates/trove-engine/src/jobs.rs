@@ -262,7 +262,7 @@ fn probe(task: &JobTask, timeout: Duration) -> Result<Outcome> {
 }
 
 /// This process as a lease owner: "host:pid".
-fn lease_owner() -> String {
+pub(crate) fn lease_owner() -> String {
     format!("{}:{}", host_name(), std::process::id())
 }
 
@@ -355,6 +355,17 @@ impl Library {
         let workers = options.workers.max(1);
         let me = lease_owner();
         self.release_dead_leases().await?;
+        // Restore requests and the restore checks that are due go first: a few quick network
+        // calls; what is not finished is rescheduled by the poller itself.
+        let restores = self.run_restore_jobs(false).await?;
+        if restores.requested + restores.checked > 0 {
+            tracing::info!(
+                requested = restores.requested,
+                checked = restores.checked,
+                ready = restores.ready,
+                "restore jobs run"
+            );
+        }
         tokio::pin!(stop);
         let mut running: tokio::task::JoinSet<(JobTask, Result<Outcome>)> =
             tokio::task::JoinSet::new();

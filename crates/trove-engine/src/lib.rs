@@ -12,9 +12,11 @@ mod library;
 mod meta;
 mod previews;
 mod resolve;
+mod restore;
 mod s3;
 mod scan;
 mod search;
+mod vault;
 mod volumes;
 mod watch;
 
@@ -31,12 +33,18 @@ pub use jobs::{JobEvent, JobOptions, JobRunSummary};
 pub use library::{library_dir, Library, LIBRARY_ENV};
 pub use meta::{Assignment, MetaSetReport};
 pub use previews::{CACHE_CAP_SETTING, PREVIEWS_DIR};
+pub use restore::{
+    DownloadReport, DownloadTarget, DownloadedObject, PlannedRestore, RestoreCounts, RestoreEvent,
+    RestorePlanReport, RestoreRunSummary, RestoreStartReport, RestoreStatusReport, StatusOptions,
+    PRICES_FILE,
+};
 pub use s3::S3SourceConfig;
 pub use scan::{ScanObserver, ScanProgress};
 pub use search::{SearchReport, SyncReport, INDEX_DIR};
 pub use trove_catalog::{
-    Collection, JobSelector, JobStats, JobView, MergeDone, ProgressDetail, UndoReport,
+    Collection, JobSelector, JobStats, JobView, MergeDone, ProgressDetail, RestoreRow, UndoReport,
 };
+pub use trove_glacier::GlacierConfig;
 pub use trove_preview::Previews;
 pub use trove_s3::S3Config;
 pub use watch::{WatchEvent, WatchOptions};

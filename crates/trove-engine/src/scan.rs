@@ -320,6 +320,9 @@ impl Library {
         if source.kind == SourceKind::S3 && matches!(scope, Scope::Source) {
             return self.reconcile_s3(source, observer).await;
         }
+        if source.kind == SourceKind::Glacier && matches!(scope, Scope::Source) {
+            return self.reconcile_vault(source).await;
+        }
         let (SourceKind::Local, Some(root)) = (source.kind, source.root.clone()) else {
             report.errors.push(ScanProblem {
                 path: source.uri.clone(),

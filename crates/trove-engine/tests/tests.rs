@@ -7,6 +7,7 @@ mod dupes;
 mod exchange;
 mod jobs;
 mod meta;
+mod restore;
 mod s3;
 mod scan;
 mod search;
