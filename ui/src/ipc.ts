@@ -1,6 +1,7 @@
 // Typed wrappers around the shell's Tauri commands. Hand-written: they mirror
 // `src-tauri/src/commands/` and `src-tauri/src/views.rs`; keep them in step.
 import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
+import type { Eta, Tier, TierEstimate } from "./lib/restore";
 
 /** The library's counts, as `trove stats --json` prints them. */
 export interface Stats {
@@ -47,7 +48,7 @@ export interface Filmstrip {
   tileHeight: number;
 }
 
-export type Badge = "offline" | "archived" | "restoring" | "duplicate";
+export type Badge = "offline" | "archived" | "restoring" | "ready" | "duplicate";
 
 export interface AssetItem {
   id: number;
@@ -258,6 +259,106 @@ export function previewUrl(path: string): string {
   return convertFileSrc(path);
 }
 
+/** Which assets a restore command is about: grid ids and/or a search query. */
+export interface RestoreSelection {
+  ids: number[];
+  query: string | null;
+}
+
+export interface RestoreOptions {
+  tier: Tier;
+  days: number;
+}
+
+/** One object of a plan (`trove_engine::PlannedRestore`, decision flattened). */
+export interface PlannedRestore {
+  asset: number;
+  uri: string;
+  bytes: number;
+  class: string | null;
+  decision: "restore" | "no_restore_needed" | "already_in_progress" | "refused";
+  reason?: string;
+  kind?: string;
+  expiry?: number | null;
+  message: string;
+}
+
+/** `trove restore plan --json`. */
+export interface RestorePlan {
+  request: { tier: Tier; days: number };
+  to_restore: number;
+  bytes: number;
+  no_restore_needed: number;
+  in_progress: number;
+  refused: number;
+  objects: PlannedRestore[];
+  estimate: TierEstimate & { eta: Eta | null };
+  by_tier: TierEstimate[];
+  prices_as_of: string;
+  prices_region: string;
+  currency: string;
+}
+
+export interface RestoreRunSummary {
+  requested: number;
+  checked: number;
+  ready: number;
+  failed: string[];
+  retrying: number;
+}
+
+export interface RestoreStart {
+  plan: RestorePlan;
+  batch_id: number | null;
+  recorded: number;
+  run: RestoreRunSummary;
+}
+
+/** One restore of the queue (`trove_catalog::RestoreRow`). */
+export interface RestoreRow {
+  id: number;
+  location: number;
+  asset: number | null;
+  uri: string;
+  size: number;
+  class: string;
+  tier: string;
+  days: number | null;
+  requested_at: number;
+  state: string;
+  expiry: number | null;
+  last_checked: number | null;
+  next_check: number | null;
+  checks: number;
+  error: string | null;
+  batch_id: number;
+}
+
+export type RestoreEvent =
+  | { event: "batch_ready"; batch_id: number; ready: number; not_ready: number }
+  | { event: "expires_soon"; uri: string; expiry: number };
+
+export interface RestoreStatus {
+  counts: { pending: number; in_progress: number; ready: number; expired: number; failed: number };
+  restores: RestoreRow[];
+  events: RestoreEvent[];
+  run: RestoreRunSummary;
+}
+
+export interface DownloadReport {
+  downloaded: { asset: number; uri: string; path: string | null; bytes: number; verification: string; already_present: boolean }[];
+  problems: string[];
+}
+
+/** An S3 bucket or Glacier vault to add as a source. */
+export interface RemoteSource {
+  uri: string;
+  profile: string | null;
+  region: string | null;
+  endpointUrl: string | null;
+  pathStyle: boolean;
+}
+
 export const api = {
   libraryStats: () => invoke<Stats>("library_stats"),
   search: (request: SearchRequest) => invoke<SearchPage>("search", { request }),
@@ -290,4 +391,9 @@ export const api = {
   jobsRetry: (ids: number[]) => invoke<number>("jobs_retry", { ids }),
   makePreviews: () => invoke<number>("previews_make"),
   dupes: (policy: string, apply: boolean) => invoke<DupesReview>("dupes_review", { policy, apply }),
+  restorePlan: (selection: RestoreSelection, options: RestoreOptions) => invoke<RestorePlan>("restore_plan", { selection, options }),
+  restoreStart: (selection: RestoreSelection, options: RestoreOptions) => invoke<RestoreStart>("restore_start", { selection, options }),
+  restoreStatus: (refresh: boolean) => invoke<RestoreStatus>("restore_status", { refresh }),
+  restoreDownload: (selection: RestoreSelection) => invoke<DownloadReport | null>("restore_download", { selection }),
+  sourceAddRemote: (source: RemoteSource) => invoke<Source>("source_add_remote", { source }),
 };

@@ -4,6 +4,7 @@ import { api, errorText, type AssetItem, type SearchPage } from "./ipc";
 import { byId, h } from "./lib/dom";
 import { count } from "./lib/format";
 import { toggleFacet, hasClause, facetClause } from "./lib/query";
+import { ArchiveView } from "./views/archive";
 import { Browser, type ViewMode } from "./views/browser";
 import { DupesView } from "./views/dupes";
 import { Inspector } from "./views/inspector";
@@ -169,11 +170,19 @@ function showView(name: string): void {
   if (name === "library") {
     browser.schedule();
   }
+  if (name === "archive") {
+    archive.shown();
+  }
 }
 
 const sources = new SourcesPanel(libraryChanged);
 const jobs = new JobsPanel(() => void libraryChanged());
 new DupesView(libraryChanged);
+const archive = new ArchiveView({
+  selectedIds: () => browser.selectedIds(),
+  currentQuery: () => current.query,
+  changed: libraryChanged,
+});
 inspector.clear();
 
 byId<HTMLFormElement>("search-form").addEventListener("submit", (e) => {
@@ -233,3 +242,4 @@ void refreshCollections();
 void sources.refresh().catch((e: unknown) => status(errorText(e), "error"));
 void jobs.start().catch((e: unknown) => status(errorText(e), "error"));
 window.setInterval(() => void refreshStats(), 5000);
+archive.startPolling();

@@ -12,6 +12,10 @@ export class SourcesPanel {
       const input = byId<HTMLInputElement>("source-path");
       void this.add(input.value.trim());
     });
+    byId<HTMLFormElement>("add-remote").addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.addRemote();
+    });
     byId("scan-all").addEventListener("click", () => void this.scan([]));
     byId("watch-toggle").addEventListener("click", () => void this.toggleWatch());
   }
@@ -68,6 +72,36 @@ export class SourcesPanel {
       byId<HTMLInputElement>("source-path").value = "";
       await this.refresh();
       await this.scan([String(source.id)]);
+    } catch (error: unknown) {
+      this.say(errorText(error), "error");
+    }
+  }
+
+  /** Adds a bucket or vault: the engine checks access first and refuses what it cannot read. */
+  async addRemote(): Promise<void> {
+    const value = (id: string) => {
+      const v = byId<HTMLInputElement>(id).value.trim();
+      return v === "" ? null : v;
+    };
+    const uri = value("remote-uri");
+    if (uri === null || !/^(s3|glacier):\/\/./.test(uri)) {
+      this.say("Type s3://bucket[/prefix] or glacier://vault.", "error");
+      return;
+    }
+    this.say(`Checking access to ${uri}…`, "busy");
+    try {
+      const source = await api.sourceAddRemote({
+        uri,
+        profile: value("remote-profile"),
+        region: value("remote-region"),
+        endpointUrl: value("remote-endpoint"),
+        pathStyle: byId<HTMLInputElement>("remote-path-style").checked,
+      });
+      this.say(`Added ${source.uri}. Scanning…`, "busy");
+      byId<HTMLInputElement>("remote-uri").value = "";
+      await this.refresh();
+      await this.scan([String(source.id)]);
+      this.say(`Added ${source.uri}.`, "done");
     } catch (error: unknown) {
       this.say(errorText(error), "error");
     }
