@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs the UI's unit tests (vitest), builds the UI, the desktop app and the `trove` CLI, then
-# runs the desktop end-to-end test (tests/ui/) under Xvfb through tauri-driver. Exits non-zero
-# when anything fails (the unit tests' failure stops the script before the slow part).
+# runs the desktop end-to-end test (tests/ui/) under Xvfb through tauri-driver (with moto_server
+# for the restore step). Exits non-zero when anything fails (the unit tests' failure stops the
+# script before the slow part).
 #
 # Usage: scripts/test-ui.sh
-# Env:   CARGO_TARGET_DIR (default: target/), TROVE_UI_ARTIFACTS (logs and screenshot; default: a temp dir)
+# Env:   CARGO_TARGET_DIR (default: target/), TROVE_UI_ARTIFACTS (logs and screenshot; default: a temp dir),
+#        TROVE_MOTO (default: ~/.cache/trove-venv/bin/moto_server)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +22,14 @@ for tool in Xvfb WebKitWebDriver node npm cargo ffmpeg; do
     exit 1
   fi
 done
+
+# The restore test serves a bucket from moto_server (with boto3 in the same venv).
+moto="${TROVE_MOTO:-$HOME/.cache/trove-venv/bin/moto_server}"
+if [[ ! -x "$moto" ]]; then
+  echo "test-ui: moto_server is missing at $moto; run scripts/setup-moto.sh (or set TROVE_MOTO)" >&2
+  exit 1
+fi
+export TROVE_MOTO="$moto"
 
 # tauri-driver bridges WebDriver clients to WebKitWebDriver; it comes from crates.io.
 # (It has no --version flag, so ask cargo what it installed.)

@@ -29,6 +29,11 @@ fn main() {
         "jobs_retry",
         "previews_make",
         "dupes_review",
+        "restore_plan",
+        "restore_start",
+        "restore_status",
+        "restore_download",
+        "source_add_remote",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

@@ -49,6 +49,8 @@ fn app() -> tauri::Builder<tauri::Wry> {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        // Restore notices (a batch ready, a copy about to expire), sent from Rust only.
+        .plugin(tauri_plugin_notification::init())
         .manage(LibraryState::default())
         .manage(RunnerState::default())
         .manage(WatchState::default())
@@ -78,6 +80,11 @@ fn app() -> tauri::Builder<tauri::Wry> {
             commands::jobs::jobs_retry,
             commands::jobs::previews_make,
             commands::dupes::dupes_review,
+            commands::restore::restore_plan,
+            commands::restore::restore_start,
+            commands::restore::restore_status,
+            commands::restore::restore_download,
+            commands::restore::source_add_remote,
         ])
         .setup(|app| {
             if let Err(err) = allow_previews(app) {

@@ -364,7 +364,9 @@ impl PreviewView {
 }
 
 /// The badges of an asset: `offline` (no copy reachable), `archived` (every copy in an archive
-/// storage class), `duplicate` (in a group the duplicates view found).
+/// storage class), `restoring` / `ready` (a restore of an archived copy is under way / its
+/// temporary copy is readable, from the location's `archive_state`), `duplicate` (in a group the
+/// duplicates view found).
 pub(crate) fn badges(asset: &AssetView, duplicate: bool) -> Vec<&'static str> {
     let mut badges = Vec::new();
     if !asset.online {
@@ -375,11 +377,17 @@ pub(crate) fn badges(asset: &AssetView, duplicate: bool) -> Vec<&'static str> {
         .iter()
         .filter(|l| l.role == "media")
         .collect();
-    if !media.is_empty()
+    let state = |s: &str| media.iter().any(|l| l.archive_state.as_deref() == Some(s));
+    if state("ready") {
+        badges.push("ready");
+    } else if state("restoring") {
+        badges.push("restoring");
+    } else if !media.is_empty()
         && media.iter().all(|l| {
-            l.storage_class
-                .as_deref()
-                .is_some_and(|c| ARCHIVE_CLASSES.contains(&c))
+            l.archive_state.as_deref() == Some("archived")
+                || l.storage_class
+                    .as_deref()
+                    .is_some_and(|c| ARCHIVE_CLASSES.contains(&c))
         })
     {
         badges.push("archived");

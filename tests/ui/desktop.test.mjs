@@ -4,22 +4,25 @@
 // the counts of a library prepared with the CLI → add a folder of media generated with ffmpeg
 // → scan with progress → make previews → search → open an asset and play its proxy →
 // select two assets and edit their title → the new title is found → review a duplicate group
-// (then remove the extra copy and undo).
+// (then remove the extra copy and undo) → add a moto_server bucket of DEEP_ARCHIVE objects as an
+// S3 source, plan a restore (Expedited refused, a cost estimate), start it, see the queue.
 //
 // Builds nothing. Environment:
 //   TROVE_DESKTOP_BIN  the built trove-desktop binary (required)
 //   TROVE_BIN          the built trove CLI (required)
 //   TROVE_UI_ARTIFACTS where to keep logs and screenshots (default: a new temp dir)
+//   TROVE_MOTO         the moto_server executable (default: ~/.cache/trove-venv/bin/moto_server,
+//                      from scripts/setup-moto.sh; its python must have boto3)
 // Run: node --test tests/ui/   (scripts/test-ui.sh builds everything first)
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 
-import { Session, startTauriDriver, startXvfb, stopAll, until } from "./harness.mjs";
+import { Session, startMoto, startTauriDriver, startXvfb, stopAll, until } from "./harness.mjs";
 
 const desktopBin = process.env.TROVE_DESKTOP_BIN;
 const cliBin = process.env.TROVE_BIN;
@@ -65,6 +68,9 @@ function trove(library, ...args) {
   });
 }
 
+const motoBin = process.env.TROVE_MOTO ?? join(homedir(), ".cache", "trove-venv", "bin", "moto_server");
+const BUCKET = "deep-reels";
+
 const work = mkdtempSync(join(tmpdir(), "trove-ui-"));
 const artifacts = resolve(process.env.TROVE_UI_ARTIFACTS ?? join(work, "artifacts"));
 const library = join(work, "library");
@@ -73,6 +79,46 @@ const media = join(work, "media");
 let expectedAssets = 0;
 let driverUrl;
 let session;
+let motoEndpoint;
+
+/**
+ * AWS settings of the test only: credentials `test`/`test` (moto takes any) in files of its own,
+ * never the machine's; no instance metadata lookups.
+ */
+function awsEnv(dir) {
+  mkdirSync(dir);
+  writeFileSync(join(dir, "config"), "[default]\nregion = us-east-1\n");
+  writeFileSync(join(dir, "credentials"), "[default]\naws_access_key_id = test\naws_secret_access_key = test\n");
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("AWS_")) {
+      delete env[name];
+    }
+  }
+  return {
+    ...env,
+    AWS_CONFIG_FILE: join(dir, "config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_REGION: "us-east-1",
+  };
+}
+
+/** A bucket with two DEEP_ARCHIVE objects, put with boto3 from moto's own venv. */
+function putArchived(env) {
+  const script = `
+import os, boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1")
+s3.create_bucket(Bucket="${BUCKET}")
+for i, key in enumerate(["reels/harbour-night.mov", "reels/lighthouse-dawn.mov"]):
+    s3.put_object(Bucket="${BUCKET}", Key=key, Body=bytes((i * 7 + j * 3) % 253 for j in range(3000 + i * 101)), StorageClass="DEEP_ARCHIVE")
+`;
+  execFileSync(join(dirname(motoBin), "python"), ["-c", script], {
+    env: { ...env, ENDPOINT: motoEndpoint },
+    stdio: ["ignore", "inherit", "inherit"],
+    timeout: 60000,
+  });
+}
 
 async function screenshot(t, name) {
   const shot = join(artifacts, `${name}.png`);
@@ -116,9 +162,14 @@ before(async () => {
   assert.equal(typeof expectedAssets, "number", "trove stats --json has a numeric `assets`");
   writeMedia(media);
 
+  assert.ok(existsSync(motoBin), `moto_server not found at ${motoBin}: run scripts/setup-moto.sh or set TROVE_MOTO`);
+  const aws = awsEnv(join(work, "aws"));
+  ({ endpoint: motoEndpoint } = await startMoto({ command: motoBin, env: aws, logPath: join(artifacts, "moto.log") }));
+  putArchived(aws);
+
   const { display } = await startXvfb({ logPath: join(artifacts, "xvfb.log") });
   const env = {
-    ...process.env,
+    ...aws,
     DISPLAY: display,
     WEBKIT_DISABLE_COMPOSITING_MODE: "1",
     TROVE_LIBRARY: library,
@@ -281,4 +332,59 @@ test("review a duplicate group, remove the extra copy, undo", async (t) => {
   await dataOf("#dupes-summary", "state", (v) => v === "undone");
   assert.ok(existsSync(join(media, "copies", "clip-a-copy.mp4")), "undo put the copy back");
   await screenshot(t, "08-dupes-undone");
+});
+
+test("plan a restore on a moto_server bucket", async (t) => {
+  // Added through the sources panel: the engine checks access to the bucket, then scans it.
+  await click('[data-view-tab="sources"]');
+  await session.sendKeys(await session.waitFor("#remote-uri"), `s3://${BUCKET}`);
+  await session.sendKeys(await session.find("#remote-region"), "us-east-1");
+  await session.sendKeys(await session.find("#remote-endpoint"), motoEndpoint);
+  await click("#remote-path-style");
+  await click("#remote-add");
+  const scanned = await until("the bucket's scan to end", 60000, async () => {
+    const [message, scan, added] = await session.execute(
+      "return [document.querySelector('#sources-message').dataset.state, document.querySelector('#scan-status').dataset.state, document.querySelector('#scan-status').dataset.added];",
+    );
+    if (message === "error") {
+      throw new Error(await session.text(await session.find("#sources-message")));
+    }
+    return message === "done" && scan === "done" ? Number(added) : undefined;
+  });
+  assert.equal(scanned, 2, "two archived objects were added");
+
+  await click('[data-view-tab="archive"]');
+  const query = await session.waitFor("#archive-query");
+  await session.clear(query);
+  await session.sendKeys(query, "state:archived" + ENTER);
+  const state = await dataOf("#archive-plan-summary", "state", (v) => v === "planned" || v === "error");
+  assert.equal(state, "planned", await session.text(await session.find("#archive-plan-summary")));
+  assert.equal(await dataOf("#archive-plan-summary", "objects", () => true), "2");
+  assert.equal(await dataOf("#archive-plan-summary", "to-restore", () => true), "2");
+  const cost = Number(await dataOf("#archive-estimate", "cost", () => true));
+  assert.ok(cost > 0, `a cost estimate: ${cost}`);
+  const estimate = await session.text(await session.find("#archive-estimate"));
+  assert.match(estimate, /estimate, prices of \d{4}-\d{2}-\d{2}/, "the estimate names its price table's date");
+  const [refused, disabled, reason] = await session.execute(
+    "const l = document.querySelector('.tier[data-tier=\"expedited\"]'); return [l.dataset.refused, l.querySelector('input').disabled, l.querySelector('.reason').textContent];",
+  );
+  assert.equal(refused, "true", "Expedited is refused for Deep Archive");
+  assert.equal(disabled, true, "and cannot be chosen");
+  assert.match(reason, /Deep Archive does not offer Expedited/);
+  const standard = await session.execute("return document.querySelector('.tier[data-tier=\"standard\"] input').disabled;");
+  assert.equal(standard, false, "Standard can be chosen");
+  await screenshot(t, "09-restore-plan");
+
+  await click("#archive-start");
+  await session.waitFor("#archive-confirm-box:not([hidden])");
+  await click("#archive-confirm");
+  await dataOf("#archive-message", "state", (v) => v === "started" || v === "error");
+  assert.equal(await dataOf("#archive-message", "state", () => true), "started", await session.text(await session.find("#archive-message")));
+  await dataOf("#archive-queue-counts", "total", (v) => v === "2");
+  const states = await session.execute("return [...document.querySelectorAll('#archive-queue .restore-row')].map((r) => r.dataset.state);");
+  assert.equal(states.length, 2);
+  for (const s of states) {
+    assert.ok(["pending", "in_progress", "ready"].includes(s), `a restore under way or done: ${s}`);
+  }
+  await screenshot(t, "10-restore-queue");
 });

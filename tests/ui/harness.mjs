@@ -163,6 +163,25 @@ export async function startTauriDriver({ env, logPath, timeoutMs = 30000 }) {
   return { url, pid: proc.child.pid };
 }
 
+/**
+ * Starts `moto_server` (S3 and Glacier, in memory) on a free port of 127.0.0.1 and waits until it
+ * answers. `command` is the moto_server executable (scripts/setup-moto.sh installs one).
+ */
+export async function startMoto({ command, env, logPath, timeoutMs = 60000 }) {
+  const port = await freePort();
+  const proc = start("moto_server", command, ["-H", "127.0.0.1", "-p", String(port)], { env, logPath });
+  const endpoint = `http://127.0.0.1:${port}`;
+  await until("moto_server to answer", timeoutMs, async () => {
+    if (proc.child.exitCode !== null) {
+      throw new Error(`moto_server exited with ${proc.child.exitCode}; see ${logPath}`);
+    }
+    const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return response.status < 500 ? true : undefined;
+  });
+  return { endpoint, pid: proc.child.pid };
+}
+
 /** The W3C key under which element references travel. */
 const ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf";
 

@@ -8,5 +8,6 @@ pub(crate) mod collections;
 pub(crate) mod dupes;
 pub(crate) mod jobs;
 pub(crate) mod library;
+pub(crate) mod restore;
 pub(crate) mod search;
 pub(crate) mod sources;
