@@ -426,6 +426,66 @@ impl AssetItem {
 mod tests {
     use super::*;
 
+    /// An asset with one media copy per `(storage class, archive state)`.
+    fn asset_with(copies: &[(Option<&str>, Option<&str>)]) -> AssetView {
+        use trove_core::{AssetId, LocationId, LocationState, LocationView, MediaType, SourceId};
+        AssetView {
+            id: AssetId(1),
+            title: "reel".into(),
+            media_type: MediaType::Video,
+            metadata: BTreeMap::new(),
+            provenance: BTreeMap::new(),
+            claims: Vec::new(),
+            conflicts: BTreeMap::new(),
+            merge_conflicts: Vec::new(),
+            errors: Vec::new(),
+            online: true,
+            locations: copies
+                .iter()
+                .enumerate()
+                .map(|(i, (class, state))| LocationView {
+                    id: LocationId(i as i64),
+                    source_id: SourceId(1),
+                    uri: format!("s3://b/k{i}"),
+                    path: None,
+                    size: 1,
+                    mtime_ns: None,
+                    mime: None,
+                    role: "media".into(),
+                    storage_class: class.map(str::to_owned),
+                    etag: None,
+                    version_id: None,
+                    archive_state: state.map(str::to_owned),
+                    checksums: None,
+                    state: LocationState::Present,
+                    online: true,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn badges_follow_the_archive_state() {
+        let check = |copies: &[(Option<&str>, Option<&str>)], expected: &[&str]| {
+            assert_eq!(badges(&asset_with(copies), false), expected, "{copies:?}");
+        };
+        check(&[(Some("DEEP_ARCHIVE"), Some("archived"))], &["archived"]);
+        check(&[(Some("DEEP_ARCHIVE"), Some("restoring"))], &["restoring"]);
+        check(&[(Some("DEEP_ARCHIVE"), Some("ready"))], &["ready"]);
+        check(&[(Some("GLACIER"), None)], &["archived"]);
+        check(&[(Some("STANDARD"), None)], &[]);
+        // A readable copy beside the archived one: not archived.
+        check(&[(Some("DEEP_ARCHIVE"), Some("archived")), (None, None)], &[]);
+        // Ready wins over restoring.
+        check(
+            &[
+                (Some("DEEP_ARCHIVE"), Some("restoring")),
+                (Some("GLACIER"), Some("ready")),
+            ],
+            &["ready"],
+        );
+    }
+
     #[test]
     fn edits_become_engine_assignments() {
         let edit = |op, value: &str| FieldEdit {
