@@ -475,7 +475,10 @@ mod tests {
         check(&[(Some("GLACIER"), None)], &["archived"]);
         check(&[(Some("STANDARD"), None)], &[]);
         // A readable copy beside the archived one: not archived.
-        check(&[(Some("DEEP_ARCHIVE"), Some("archived")), (None, None)], &[]);
+        check(
+            &[(Some("DEEP_ARCHIVE"), Some("archived")), (None, None)],
+            &[],
+        );
         // Ready wins over restoring.
         check(
             &[
