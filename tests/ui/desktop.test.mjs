@@ -387,4 +387,15 @@ test("plan a restore on a moto_server bucket", async (t) => {
     assert.ok(["pending", "in_progress", "ready"].includes(s), `a restore under way or done: ${s}`);
   }
   await screenshot(t, "10-restore-queue");
+
+  // The grid reads the restore from the catalog: the tile's badge is no longer `archived`.
+  await click('[data-view-tab="library"]');
+  await search("lighthouse");
+  await dataOf("#results-info", "total", (v) => v === "1");
+  const badges = await until("the tile's restore badge", 20000, async () => {
+    const found = await session.execute("return [...document.querySelectorAll('.tile:not([hidden]) .badge')].map((b) => b.textContent);");
+    return found.some((b) => b === "restoring" || b === "ready") ? found : undefined;
+  });
+  assert.ok(!badges.includes("archived"), `badges: ${badges}`);
+  await screenshot(t, "11-restore-badge");
 });
