@@ -388,6 +388,18 @@ test("plan a restore on a moto_server bucket", async (t) => {
   }
   await screenshot(t, "10-restore-queue");
 
+  // moto finishes restores at once: "Check now" checks every restore, finds them ready (the
+  // batch-ready notification goes out) and enables the download.
+  await click("#archive-refresh");
+  await dataOf("#archive-queue-counts", "ready", (v) => v === "2");
+  const downloadDisabled = await session.execute("return document.querySelector('#archive-download').disabled;");
+  assert.equal(downloadDisabled, false, "ready copies can be downloaded");
+  const expiries = await session.execute("return [...document.querySelectorAll('#archive-queue .restore-row .detail')].map((e) => e.textContent);");
+  for (const e of expiries) {
+    assert.match(e, /^expires in .+ \(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)/, "each ready copy says when it expires");
+  }
+  await screenshot(t, "11-restore-ready");
+
   // The grid reads the restore from the catalog: the tile's badge is no longer `archived`.
   await click('[data-view-tab="library"]');
   await search("lighthouse");
@@ -397,5 +409,5 @@ test("plan a restore on a moto_server bucket", async (t) => {
     return found.some((b) => b === "restoring" || b === "ready") ? found : undefined;
   });
   assert.ok(!badges.includes("archived"), `badges: ${badges}`);
-  await screenshot(t, "11-restore-badge");
+  await screenshot(t, "12-restore-badge");
 });

@@ -221,6 +221,7 @@ export class ArchiveView {
     line.textContent = `${c.pending} pending · ${c.in_progress} in progress · ${c.ready} ready · ${c.expired} expired · ${c.failed} failed`;
     line.dataset["state"] = "ready";
     line.dataset["total"] = String(status.restores.length);
+    line.dataset["ready"] = String(c.ready);
     byId("archive-queue").replaceChildren(
       ...status.restores.map((r) => {
         const badge = stateBadge(r.state);
