@@ -381,6 +381,16 @@ test("plan a restore on a moto_server bucket", async (t) => {
   await dataOf("#archive-message", "state", (v) => v === "started" || v === "error");
   assert.equal(await dataOf("#archive-message", "state", () => true), "started", await session.text(await session.find("#archive-message")));
   await dataOf("#archive-queue-counts", "total", (v) => v === "2");
+  // The plan now follows the started assets: both under way, nothing more to send.
+  await until("the plan to show the restores under way", 20000, async () => {
+    const [state, text] = await session.execute(
+      "const e = document.querySelector('#archive-plan-summary'); return [e.dataset.state, e.textContent];",
+    );
+    if (state === "error") {
+      throw new Error(text);
+    }
+    return state === "planned" && /2 under way/.test(text) ? true : undefined;
+  });
   const states = await session.execute("return [...document.querySelectorAll('#archive-queue .restore-row')].map((r) => r.dataset.state);");
   assert.equal(states.length, 2);
   for (const s of states) {

@@ -99,6 +99,7 @@ export class ArchiveView {
       summary.dataset["state"] = "error";
       summary.textContent = errorText(error);
       byId("archive-tiers").replaceChildren();
+      byId("archive-estimate").replaceChildren();
       byId("archive-objects").replaceChildren();
       byId<HTMLButtonElement>("archive-start").disabled = true;
     }
@@ -183,6 +184,9 @@ export class ArchiveView {
     this.hideConfirm();
     try {
       const report = await api.restoreStart(this.selection, { tier: this.tier, days: this.days() });
+      // A query such as `state:archived` no longer matches once the restores run: the plan
+      // follows the assets it started.
+      this.selection = { ids: [...new Set(report.plan.objects.map((o) => o.asset))], query: null };
       const failed = report.run.failed.length;
       this.say(
         report.batch_id === null
