@@ -323,7 +323,8 @@ if [ -z "$ONLY" ] || [ "$ONLY" = search ]; then
 SEARCH_DOCS=${BENCH_SEARCH_DOCS:-1000000}
 SEARCH_QUERIES=${BENCH_SEARCH_QUERIES:-200}
 log "building release trove-bench (search-bench)"
-cargo build --release -p trove-bench >&2
+# The same package set as the scan part: one feature resolution, so nothing is built twice.
+cargo build --release -p trove-cli -p trove-bench >&2
 SEARCH_BENCH="$(target_dir)/release/search-bench"
 [ -x "$SEARCH_BENCH" ] || die "built search-bench not found at $SEARCH_BENCH"
 mkdir -p "$BENCH_DIR" "$OUT"
