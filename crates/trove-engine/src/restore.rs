@@ -780,10 +780,25 @@ impl Library {
         e: &trove_s3::Error,
         summary: &mut RestoreRunSummary,
     ) -> Result<()> {
+        let delay = 30 * (1 << task.attempts.min(6));
         let message = format!("{}: {e}", restore.uri);
-        if e.is_transient() && task.attempts < MAX_ATTEMPTS {
+        self.retry_or_fail(task, restore, message, e.is_transient(), delay, summary)
+            .await
+    }
+
+    /// A transient error is retried after `delay` seconds (up to [`MAX_ATTEMPTS`]); any other
+    /// ends the restore as failed with `message`.
+    async fn retry_or_fail(
+        &self,
+        task: &JobTask,
+        restore: &RestoreRow,
+        message: String,
+        transient: bool,
+        delay: i64,
+        summary: &mut RestoreRunSummary,
+    ) -> Result<()> {
+        if transient && task.attempts < MAX_ATTEMPTS {
             summary.retrying += 1;
-            let delay = 30 * (1 << task.attempts.min(6));
             self.catalog
                 .retry_restore(restore.id, task.id, &message, delay)
                 .await?;
@@ -820,18 +835,9 @@ impl Library {
             Ok(head) => head,
             Err(e) => {
                 let message = format!("{}: {e}", restore.uri);
-                if e.is_transient() && task.attempts < MAX_ATTEMPTS {
-                    summary.retrying += 1;
-                    self.catalog
-                        .retry_restore(restore.id, task.id, &message, 60)
-                        .await?;
-                } else {
-                    summary.failed.push(message.clone());
-                    self.catalog
-                        .update_restore(restore.id, task.id, &failed(message), None)
-                        .await?;
-                }
-                return Ok(());
+                return self
+                    .retry_or_fail(task, &restore, message, e.is_transient(), 60, summary)
+                    .await;
             }
         };
         let now = SystemTime::now();
@@ -971,17 +977,8 @@ impl Library {
             Err(e) => {
                 let message = format!("{}: {e}", restore.uri);
                 let transient = matches!(&e, Error::Glacier(g) if g.is_transient());
-                if transient && task.attempts < MAX_ATTEMPTS {
-                    summary.retrying += 1;
-                    self.catalog
-                        .retry_restore(restore.id, task.id, &message, 60)
-                        .await?;
-                } else {
-                    summary.failed.push(message.clone());
-                    self.catalog
-                        .update_restore(restore.id, task.id, &failed(message), None)
-                        .await?;
-                }
+                self.retry_or_fail(task, restore, message, transient, 60, summary)
+                    .await?;
             }
         }
         Ok(())

@@ -141,9 +141,31 @@ pub(crate) async fn restore_status(
         })
         .await?;
     for event in &report.events {
-        notify(&app, event);
+        if first_time(event) {
+            notify(&app, event);
+        }
     }
     Ok(report)
+}
+
+/// Whether `event` is new to this run of the app. A batch is reported ready once by the engine,
+/// but a copy close to its expiry is in every status (the queue refreshes each minute): warn
+/// about each copy and expiry once.
+fn first_time(event: &RestoreEvent) -> bool {
+    static WARNED: std::sync::Mutex<Vec<(String, i64)>> = std::sync::Mutex::new(Vec::new());
+    match event {
+        RestoreEvent::BatchReady { .. } => true,
+        RestoreEvent::ExpiresSoon { uri, expiry } => {
+            let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+            let key = (uri.clone(), *expiry);
+            if warned.contains(&key) {
+                false
+            } else {
+                warned.push(key);
+                true
+            }
+        }
+    }
 }
 
 /// The notification of one restore event: (title, body).
@@ -294,5 +316,23 @@ mod tests {
         });
         assert_eq!(title, "Restored copy expires soon");
         assert!(body.starts_with("s3://b/k expires 1970-01-01"), "{body}");
+    }
+
+    #[test]
+    fn an_expiry_is_warned_about_once_a_batch_always() {
+        let soon = |uri: &str, expiry| RestoreEvent::ExpiresSoon {
+            uri: uri.into(),
+            expiry,
+        };
+        assert!(first_time(&soon("s3://t/once", 100)));
+        assert!(!first_time(&soon("s3://t/once", 100)));
+        // Restored again: a new expiry is a new warning.
+        assert!(first_time(&soon("s3://t/once", 200)));
+        let ready = RestoreEvent::BatchReady {
+            batch_id: 1,
+            ready: 1,
+            not_ready: 0,
+        };
+        assert!(first_time(&ready) && first_time(&ready));
     }
 }
