@@ -742,23 +742,11 @@ impl Library {
                     Ok(RestoreOutcome::Started) | Ok(RestoreOutcome::InProgress) => {
                         let eta = parse_class(&restore.class)
                             .and_then(|c| c.eta(trove_core::restore::Tier::parse(&restore.tier)?));
-                        let next =
-                            planner::next_check(result.requested_at, result.requested_at, eta);
-                        RestoreUpdate {
-                            state: "in_progress",
-                            expiry: None,
-                            next_check: Some(planner::unix(next) as i64),
-                            error: None,
-                        }
+                        in_progress(result.requested_at, result.requested_at, eta)
                     }
                     Ok(RestoreOutcome::AlreadyRestored { expiry }) => {
                         summary.ready += 1;
-                        RestoreUpdate {
-                            state: "ready",
-                            expiry: expiry.map(|e| planner::unix(e) as i64),
-                            next_check: None,
-                            error: None,
-                        }
+                        ready(expiry.map(|e| planner::unix(e) as i64))
                     }
                     Err(e) => {
                         self.request_failed(task, restore, &e, summary).await?;
@@ -843,25 +831,13 @@ impl Library {
         let now = SystemTime::now();
         let update = match &head.restore {
             Some(RestoreState::InProgress) => {
-                let requested =
-                    UNIX_EPOCH + Duration::from_secs(restore.requested_at.max(0) as u64);
                 let eta = parse_class(&restore.class)
                     .and_then(|c| c.eta(trove_core::restore::Tier::parse(&restore.tier)?));
-                RestoreUpdate {
-                    state: "in_progress",
-                    expiry: None,
-                    next_check: Some(planner::unix(planner::next_check(requested, now, eta)) as i64),
-                    error: None,
-                }
+                in_progress(requested_at(&restore), now, eta)
             }
             Some(RestoreState::Restored { expiry }) => {
                 summary.ready += 1;
-                RestoreUpdate {
-                    state: "ready",
-                    expiry: expiry.map(|e| planner::unix(e) as i64),
-                    next_check: None,
-                    error: None,
-                }
+                ready(expiry.map(|e| planner::unix(e) as i64))
             }
             None if !head.is_archived() => {
                 summary.ready += 1;
@@ -958,13 +934,7 @@ impl Library {
                     .set_restore_remote_job(restore.id, &job)
                     .await?;
                 let eta = ArchiveClass::Vault.eta(tier_of(&restore.tier));
-                let next = planner::next_check(requested, requested, eta);
-                let update = RestoreUpdate {
-                    state: "in_progress",
-                    expiry: None,
-                    next_check: Some(planner::unix(next) as i64),
-                    error: None,
-                };
+                let update = in_progress(requested, requested, eta);
                 self.catalog
                     .update_restore(
                         restore.id,
@@ -1011,27 +981,13 @@ impl Library {
         let update = match described {
             Ok(info) => match crate::vault::job_done(&info.state) {
                 None => {
-                    let requested =
-                        UNIX_EPOCH + Duration::from_secs(restore.requested_at.max(0) as u64);
                     let eta = ArchiveClass::Vault.eta(tier_of(&restore.tier));
-                    RestoreUpdate {
-                        state: "in_progress",
-                        expiry: None,
-                        next_check: Some(
-                            planner::unix(planner::next_check(requested, now, eta)) as i64
-                        ),
-                        error: None,
-                    }
+                    in_progress(requested_at(restore), now, eta)
                 }
                 Some(Ok(())) => {
                     summary.ready += 1;
                     // Glacier keeps a job's output for 24 hours.
-                    RestoreUpdate {
-                        state: "ready",
-                        expiry: Some(planner::unix(now + VAULT_OUTPUT_KEPT) as i64),
-                        next_check: None,
-                        error: None,
-                    }
+                    ready(Some(planner::unix(now + VAULT_OUTPUT_KEPT) as i64))
                 }
                 Some(Err(message)) => {
                     let message = format!("{}: retrieval job {job} failed: {message}", restore.uri);
@@ -1141,6 +1097,36 @@ fn vault_tier(tier: &str) -> trove_glacier::RetrievalTier {
 
 fn tier_of(tier: &str) -> trove_core::restore::Tier {
     trove_core::restore::Tier::parse(tier).unwrap_or(trove_core::restore::Tier::Standard)
+}
+
+/// Under way: look again when the poll schedule says, from the request and the last check.
+fn in_progress(
+    requested: SystemTime,
+    last_checked: SystemTime,
+    eta: Option<trove_core::restore::Eta>,
+) -> RestoreUpdate {
+    let next = planner::next_check(requested, last_checked, eta);
+    RestoreUpdate {
+        state: "in_progress",
+        expiry: None,
+        next_check: Some(planner::unix(next) as i64),
+        error: None,
+    }
+}
+
+/// Readable, until `expiry` (Unix seconds) when known.
+fn ready(expiry: Option<i64>) -> RestoreUpdate {
+    RestoreUpdate {
+        state: "ready",
+        expiry,
+        next_check: None,
+        error: None,
+    }
+}
+
+/// When the restore was asked for.
+fn requested_at(restore: &RestoreRow) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(restore.requested_at.max(0) as u64)
 }
 
 fn failed(message: String) -> RestoreUpdate {
