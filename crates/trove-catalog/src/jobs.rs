@@ -145,24 +145,7 @@ impl Catalog {
             .bind(task.location_id.0)
             .execute(&mut *tx)
             .await?;
-        // Earlier failures on this file no longer stand.
-        sqlx::query(
-            "UPDATE jobs SET state = 'cancelled', updated_at = ?1 \
-             WHERE location_id = ?2 AND kind = ?3 AND state = 'failed'",
-        )
-        .bind(now)
-        .bind(task.location_id.0)
-        .bind(PREVIEW)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE jobs SET state = 'done', error = NULL, lease_until = NULL, progress = 1, \
-             updated_at = ? WHERE id = ?",
-        )
-        .bind(now)
-        .bind(task.id)
-        .execute(&mut *tx)
-        .await?;
+        mark_done(&mut tx, task, PREVIEW, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -504,4 +487,32 @@ fn fingerprint(size: i64, mtime_ns: Option<i64>) -> String {
         "{size}:{}",
         mtime_ns.map(|m| m.to_string()).unwrap_or_default()
     )
+}
+
+/// Marks `task` (of `kind`) done inside `tx`; earlier failed jobs of that kind on the same
+/// location are cancelled: they no longer stand.
+pub(crate) async fn mark_done(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    task: &JobTask,
+    kind: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'cancelled', updated_at = ?1 \
+         WHERE location_id = ?2 AND kind = ?3 AND state = 'failed'",
+    )
+    .bind(now)
+    .bind(task.location_id.0)
+    .bind(kind)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE jobs SET state = 'done', error = NULL, lease_until = NULL, progress = 1, \
+         updated_at = ? WHERE id = ?",
+    )
+    .bind(now)
+    .bind(task.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -410,23 +410,7 @@ impl Catalog {
             .bind(task.asset_id.0)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "UPDATE jobs SET state = 'cancelled', updated_at = ?1 \
-             WHERE location_id = ?2 AND kind = ?3 AND state = 'failed'",
-        )
-        .bind(now)
-        .bind(task.location_id.0)
-        .bind(S3_HEAD)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE jobs SET state = 'done', error = NULL, lease_until = NULL, progress = 1, \
-             updated_at = ? WHERE id = ?",
-        )
-        .bind(now)
-        .bind(task.id)
-        .execute(&mut *tx)
-        .await?;
+        crate::jobs::mark_done(&mut tx, task, S3_HEAD, now).await?;
         if head.queue_probe {
             sqlx::query(
                 "INSERT INTO jobs (kind, state, priority, asset_id, location_id, created_at, \
