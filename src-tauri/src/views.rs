@@ -36,6 +36,8 @@ pub(crate) struct SearchPage {
     pub(crate) items: Vec<AssetItem>,
     /// Facet → value counts over all matches (empty unless asked for).
     pub(crate) facets: BTreeMap<String, Vec<FacetValue>>,
+    /// Whether the facet counts are estimates (from a sample of a large result set).
+    pub(crate) facets_estimated: bool,
 }
 
 /// One value of a facet.

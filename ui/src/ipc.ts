@@ -73,6 +73,8 @@ export interface SearchPage {
   offset: number;
   items: AssetItem[];
   facets: Record<string, FacetValue[]>;
+  /** The facet counts are estimates from a sample of a large result set. */
+  facetsEstimated: boolean;
 }
 
 export interface SearchRequest {

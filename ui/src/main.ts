@@ -92,7 +92,10 @@ function renderFacets(page: SearchPage): void {
               "button",
               { class: active ? "facet-value active" : "facet-value", attrs: { type: "button" }, data: { value: v.value } },
               h("span", { text: v.value }),
-              h("span", { class: "muted", text: count.format(v.count) }),
+              h("span", {
+                class: "muted",
+                text: page.facetsEstimated ? `≈${count.format(v.count)}` : count.format(v.count),
+              }),
             );
             b.addEventListener("click", () => {
               setQuery(toggleFacet(current.query, facet, v.value));

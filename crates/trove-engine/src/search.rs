@@ -44,6 +44,8 @@ pub struct SearchReport {
     pub hits: Vec<AssetView>,
     /// Counts per facet value over all matches.
     pub facets: BTreeMap<String, Vec<trove_search::FacetCount>>,
+    /// Whether the facet counts are estimated from a sample (a large result set).
+    pub facets_estimated: bool,
 }
 
 fn text(value: &serde_json::Value) -> Option<String> {
@@ -310,6 +312,7 @@ impl Library {
             total: results.total,
             hits,
             facets: results.facets,
+            facets_estimated: results.facets_estimated,
         })
     }
 }

@@ -1,11 +1,21 @@
-//! Facet counting over all matching documents.
+//! Facet counting over matching documents: exact for small result sets, estimated from a
+//! sample for large ones.
 //!
 //! Each facet has a string fast field of its own (see [`column_name`]); single-valued facets
 //! hold exactly one value per document (`""` for none), so their columns are dense. Matching
 //! documents are buffered and their columns read a block at a time, with a counter per term
 //! ordinal per segment; at the end, ordinals become strings in one pass over each dictionary.
+//!
+//! Counting costs about the same per matching document whatever the query, so a word that
+//! matches a fifth of a million assets would spend most of its time here. Each segment
+//! therefore counts its first matches exactly (its share of [`EXACT_DOCS`]); after that it
+//! counts a hashed sample, halving the rate each time as many documents again have been
+//! counted, and weighs each sampled document by the inverse of its rate (an unbiased estimate:
+//! whether a document is sampled depends only on its id, never on its values). Results say
+//! whether any count is estimated.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
@@ -33,17 +43,44 @@ pub(crate) fn column_name(name: &str) -> String {
     format!("facet_{name}")
 }
 
+/// Matching documents counted exactly per query (split over segments by size) before facet
+/// counts are estimated from a sample, unless the index sets another number.
+pub const EXACT_DOCS: u64 = 10_000;
+/// A segment whose counts are estimates reports at most this many values per facet (its
+/// most frequent ones).
+const SAMPLED_VALUES: usize = 10 * FACET_LIMIT;
+/// The sampling rate never falls below 2^-MAX_LEVEL.
+const MAX_LEVEL: u32 = 16;
+
 /// Counts the facet values of matching documents, as `name=value` entries.
 pub(crate) struct FacetCounter {
     /// When false, counts nothing (so one collector shape serves both cases).
     pub(crate) enabled: bool,
+    /// Count every matching document, however many.
+    pub(crate) exact: bool,
+    /// Matching documents counted exactly per query before sampling (see [`EXACT_DOCS`]).
+    pub(crate) exact_docs: u64,
+    /// How many documents the searcher holds (deleted ones included), to split [`EXACT_DOCS`].
+    pub(crate) max_docs: u64,
+}
+
+/// Counts as (facet index in [`FACET_NAMES`], value, count), and whether any is estimated
+/// from a sample.
+pub(crate) type Counts = (Vec<(usize, String, u64)>, bool);
+
+/// Whether `doc` is in the sample of level `level` (rate 2^-level). A document in the sample
+/// of a level is in those of all lower levels.
+fn sampled(doc: DocId, level: u32) -> bool {
+    level == 0 || doc.wrapping_mul(0x9E37_79B1) >> (32 - level) == 0
 }
 
 /// One facet's column in one segment and its counts per term ordinal.
 struct Column {
-    name: &'static str,
+    /// The facet's index in [`FACET_NAMES`].
+    facet: usize,
     column: StrColumn,
-    counts: Vec<u32>,
+    /// Weighted: a document counted at sampling level `l` adds `2^l`.
+    counts: Vec<u64>,
 }
 
 pub(crate) struct SegmentFacetCounter {
@@ -55,13 +92,33 @@ pub(crate) struct SegmentFacetCounter {
     docs_out: Vec<DocId>,
     rows: Vec<u32>,
     ords: Vec<u64>,
+    /// The sampling level: documents are counted at the rate 2^-level, each weighing 2^level.
+    level: u32,
+    /// Documents counted at the current level.
+    counted: usize,
+    /// Documents counted per level before the rate halves.
+    budget: usize,
+    /// Whether a matching document was left out of the sample (the counts are estimates).
+    skipped: bool,
 }
 
 /// Documents buffered before the columns are read for them.
 const BLOCK: usize = 1024;
 
 impl SegmentFacetCounter {
+    fn push(&mut self, doc: DocId) {
+        if sampled(doc, self.level) {
+            self.pending.push(doc);
+            if self.pending.len() == BLOCK {
+                self.flush();
+            }
+        } else {
+            self.skipped = true;
+        }
+    }
+
     fn flush(&mut self) {
+        let weight = 1u64 << self.level;
         for column in &mut self.columns {
             let ords = column.column.ords();
             self.docs_out.clear();
@@ -72,16 +129,21 @@ impl SegmentFacetCounter {
             ords.values.get_vals(&self.rows, &mut self.ords);
             for &ord in &self.ords {
                 if let Some(count) = column.counts.get_mut(ord as usize) {
-                    *count += 1;
+                    *count += weight;
                 }
             }
         }
+        self.counted += self.pending.len();
         self.pending.clear();
+        if self.counted >= self.budget && self.level < MAX_LEVEL {
+            self.level += 1;
+            self.counted = 0;
+        }
     }
 }
 
 impl Collector for FacetCounter {
-    type Fruit = Vec<(String, u64)>;
+    type Fruit = Counts;
     type Child = SegmentFacetCounter;
 
     fn for_segment(
@@ -91,11 +153,11 @@ impl Collector for FacetCounter {
     ) -> tantivy::Result<SegmentFacetCounter> {
         let mut columns = Vec::new();
         if self.enabled {
-            for name in FACET_NAMES {
+            for (facet, name) in FACET_NAMES.iter().enumerate() {
                 if let Some(column) = segment.fast_fields().str(&column_name(name))? {
                     let counts = vec![0; column.num_terms()];
                     columns.push(Column {
-                        name,
+                        facet,
                         column,
                         counts,
                     });
@@ -103,12 +165,21 @@ impl Collector for FacetCounter {
             }
         }
         let capacity = if columns.is_empty() { 0 } else { BLOCK };
+        let share = self.exact_docs * u64::from(segment.max_doc()) / self.max_docs.max(1);
         Ok(SegmentFacetCounter {
             columns,
             pending: Vec::with_capacity(capacity),
             docs_out: Vec::new(),
             rows: Vec::new(),
             ords: Vec::new(),
+            level: 0,
+            counted: 0,
+            budget: if self.exact {
+                usize::MAX
+            } else {
+                usize::try_from(share).unwrap_or(usize::MAX).max(BLOCK)
+            },
+            skipped: false,
         })
     }
 
@@ -116,51 +187,62 @@ impl Collector for FacetCounter {
         false
     }
 
-    fn merge_fruits(&self, segments: Vec<Vec<(String, u64)>>) -> tantivy::Result<Self::Fruit> {
-        let mut merged: BTreeMap<String, u64> = BTreeMap::new();
-        for (value, count) in segments.into_iter().flatten() {
-            *merged.entry(value).or_default() += count;
+    fn merge_fruits(&self, segments: Vec<Counts>) -> tantivy::Result<Counts> {
+        let mut merged: HashMap<(usize, String), u64, BuildHasherDefault<Fnv>> = HashMap::default();
+        let mut estimated = false;
+        for (counts, segment_estimated) in segments {
+            estimated |= segment_estimated;
+            for (facet, value, count) in counts {
+                *merged.entry((facet, value)).or_default() += count;
+            }
         }
-        Ok(merged.into_iter().collect())
+        let merged = merged
+            .into_iter()
+            .map(|((facet, value), count)| (facet, value, count))
+            .collect();
+        Ok((merged, estimated))
     }
 }
 
 impl SegmentCollector for SegmentFacetCounter {
-    type Fruit = Vec<(String, u64)>;
+    type Fruit = Counts;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         if !self.columns.is_empty() {
-            self.pending.push(doc);
-            if self.pending.len() == BLOCK {
-                self.flush();
-            }
+            self.push(doc);
         }
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
         if !self.columns.is_empty() {
-            for chunk in docs.chunks(BLOCK) {
-                if self.pending.len() + chunk.len() > BLOCK {
-                    self.flush();
-                }
-                self.pending.extend_from_slice(chunk);
+            for &doc in docs {
+                self.push(doc);
             }
         }
     }
 
-    fn harvest(mut self) -> Vec<(String, u64)> {
+    fn harvest(mut self) -> Counts {
         self.flush();
+        let estimated = self.skipped;
         let mut out = Vec::new();
         for column in self.columns {
-            // Ordinals in ascending order resolve in one pass over the dictionary; a lookup
-            // per ordinal would seek its block again each time.
-            let (ords, counts): (Vec<u64>, Vec<u64>) = column
+            let mut found: Vec<(u64, u64)> = column
                 .counts
                 .iter()
                 .enumerate()
                 .filter(|(_, &count)| count > 0)
-                .map(|(ord, &count)| (ord as u64, u64::from(count)))
-                .unzip();
+                .map(|(ord, &count)| (ord as u64, count))
+                .collect();
+            if estimated && found.len() > SAMPLED_VALUES {
+                // Estimates already: the rarest values (keywords, mostly) cannot reach the
+                // top FACET_LIMIT and are not worth turning into strings and merging.
+                found.select_nth_unstable_by(SAMPLED_VALUES, |a, b| b.1.cmp(&a.1));
+                found.truncate(SAMPLED_VALUES);
+                found.sort_unstable();
+            }
+            // Ordinals in ascending order resolve in one pass over the dictionary; a lookup
+            // per ordinal would seek its block again each time.
+            let (ords, counts): (Vec<u64>, Vec<u64>) = found.into_iter().unzip();
             let mut counts = counts.into_iter();
             let resolved = column
                 .column
@@ -168,37 +250,65 @@ impl SegmentCollector for SegmentFacetCounter {
                 .sorted_ords_to_term_cb(&ords, |term| {
                     let count = counts.next().unwrap_or(0);
                     if !term.is_empty() {
-                        let value = String::from_utf8_lossy(term);
-                        out.push((format!("{}={value}", column.name), count));
+                        let value = String::from_utf8_lossy(term).into_owned();
+                        out.push((column.facet, value, count));
                     }
                 });
             if resolved.is_err() {
-                tracing::warn!("facet {} could not be read in a segment", column.name);
+                let name = FACET_NAMES[column.facet];
+                tracing::warn!("facet {name} could not be read in a segment");
             }
         }
-        out
+        (out, estimated)
     }
 }
 
-/// Groups merged `key=value` counts by facet, most frequent first, at most [`FACET_LIMIT`].
-pub(crate) fn group(counts: Vec<(String, u64)>) -> BTreeMap<String, Vec<FacetCount>> {
-    let mut facets: BTreeMap<String, Vec<FacetCount>> = FACET_NAMES
-        .iter()
-        .map(|name| ((*name).to_owned(), Vec::new()))
-        .collect();
-    for (entry, count) in counts {
-        if let Some((key, value)) = entry.split_once('=') {
-            if let Some(values) = facets.get_mut(key) {
-                values.push(FacetCount {
-                    value: value.to_owned(),
-                    count,
-                });
-            }
+/// FNV-1a: merging a few thousand short values per segment, SipHash's resistance to chosen
+/// keys is not needed and its cost is.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &byte in bytes {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Groups merged counts by facet, most frequent first, at most [`FACET_LIMIT`]; an estimate
+/// never exceeds `total`.
+pub(crate) fn group(
+    counts: &[(usize, String, u64)],
+    total: u64,
+) -> BTreeMap<String, Vec<FacetCount>> {
+    let mut grouped: Vec<Vec<FacetCount>> = vec![Vec::new(); FACET_NAMES.len()];
+    for (facet, value, count) in counts {
+        if let Some(values) = grouped.get_mut(*facet) {
+            values.push(FacetCount {
+                value: value.clone(),
+                count: (*count).min(total),
+            });
         }
     }
-    for values in facets.values_mut() {
-        values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        values.truncate(FACET_LIMIT);
-    }
-    facets
+    FACET_NAMES
+        .iter()
+        .zip(grouped)
+        .map(|(name, mut values)| {
+            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            values.truncate(FACET_LIMIT);
+            ((*name).to_owned(), values)
+        })
+        .collect()
 }

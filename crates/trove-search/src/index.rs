@@ -19,7 +19,7 @@ use tantivy::columnar::Column;
 use tantivy::directory::error::LockError;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery, Occur,
-    PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+    PhraseQuery, Query, RangeQuery, RegexPhraseQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
@@ -33,12 +33,12 @@ use tantivy::{
 use crate::exclusion::ForwardOnly;
 use crate::facets::{self, FacetCounter};
 use crate::query::{self, Clause, Leaf, NumField, TextTarget};
-use crate::tokenizer::{self, EXACT, LOWER, WORDS};
+use crate::tokenizer::{self, EXACT, LOWER, PROSE, WORDS};
 use crate::{Error, Hit, Result, SearchDoc, SearchOptions, SearchResults, Sort};
 
 /// Bump when the schema, the tokenizers or what is indexed changes: an index written with
 /// another version is recreated empty on open.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 /// The indexing memory budget, shared by the writer's threads.
 const WRITER_MEMORY: usize = 256 * 1024 * 1024;
 /// The page size when [`SearchOptions::limit`] is 0.
@@ -47,8 +47,11 @@ const DEFAULT_LIMIT: usize = 20;
 const FUZZY_BOOST: f32 = 0.1;
 /// Position gap between values of one keyed field, so phrases do not span two values.
 const VALUE_GAP: usize = 8;
-/// How many terms the last word of a multi-word prefix (`clip_00*`) may expand to.
-const PHRASE_PREFIX_EXPANSIONS: u32 = 1_000;
+/// How many terms the words of a multi-word prefix (`clip_00*`) may match in one segment;
+/// beyond, the query fails with an error rather than missing matches.
+const PHRASE_PREFIX_EXPANSIONS: u32 = 1 << 20;
+/// The duration column's value for assets without one (ranges start at 0, so never match it).
+const NO_DURATION: f64 = -1.0;
 /// Boosts of the fields a free word searches.
 const TITLE_BOOST: f32 = 3.0;
 const NAME_BOOST: f32 = 2.0;
@@ -59,6 +62,9 @@ struct Fields {
     id: Field,
     title: Field,
     name: Field,
+    /// The file name's words run together as one term (`A001_C003.R3D` → `a001c003r3d`), for
+    /// prefixes of names whatever their separators.
+    name_whole: Field,
     path: Field,
     body: Field,
     /// `key:word` tokens of schema text fields, keywords, custom fields and the source.
@@ -84,6 +90,11 @@ fn build_schema() -> (Schema, Fields) {
             .set_tokenizer(WORDS)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    let prose = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(PROSE)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let exact = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(EXACT)
@@ -93,10 +104,11 @@ fn build_schema() -> (Schema, Fields) {
     let fast = NumericOptions::default().set_fast();
     let fields = Fields {
         id: b.add_u64_field("id", NumericOptions::default().set_indexed().set_fast()),
-        title: b.add_text_field("title", words.clone()),
+        title: b.add_text_field("title", prose.clone()),
         name: b.add_text_field("name", words.clone().set_fast(LOWER)),
+        name_whole: b.add_text_field("name_whole", exact.clone()),
         path: b.add_text_field("path", words.clone()),
-        body: b.add_text_field("body", words.clone()),
+        body: b.add_text_field("body", prose),
         keyed: b.add_text_field("keyed", words),
         facet: b.add_text_field("facet", exact),
         facet_columns: facets::FACET_NAMES
@@ -118,8 +130,8 @@ struct Payload {
     applied_seq: Option<i64>,
 }
 
-/// Facet counts (`key=value`, count) tagged with the searcher generation they were taken on.
-type GenerationFacets = (u64, Vec<(String, u64)>);
+/// Facet counts tagged with the searcher generation they were taken on.
+type GenerationFacets = (u64, facets::Counts);
 
 /// The search index of one library: a tantivy index in a directory of its own.
 pub struct SearchIndex {
@@ -137,6 +149,8 @@ pub struct SearchIndex {
     /// The facet counts of all documents for one searcher generation: browsing without a
     /// query is the commonest search and the costliest to facet.
     all_facets: Mutex<Option<GenerationFacets>>,
+    /// Matching documents whose facets are counted exactly before a sample is counted instead.
+    exact_facet_docs: u64,
     /// While the committed index is empty (new, or cleared): the ids added since, so that
     /// upserts of new ids skip the delete (a full build would otherwise queue a million
     /// deletes).
@@ -211,6 +225,9 @@ impl SearchIndex {
         index.tokenizers().register(WORDS, tokenizer::analyzer());
         index
             .tokenizers()
+            .register(PROSE, tokenizer::prose_analyzer());
+        index
+            .tokenizers()
             .register(EXACT, tokenizer::exact_analyzer());
         index
             .fast_field_tokenizer()
@@ -229,6 +246,7 @@ impl SearchIndex {
             exact: tokenizer::exact_analyzer(),
             applied_seq,
             all_facets: Mutex::new(None),
+            exact_facet_docs: facets::EXACT_DOCS,
             added_to_empty: None,
         };
         if is_new {
@@ -283,6 +301,13 @@ impl SearchIndex {
     /// Whether this handle holds the writer lock.
     pub fn is_writing(&self) -> bool {
         self.writer.is_some()
+    }
+
+    /// How many matching documents a search counts facets over exactly before it estimates
+    /// them from a sample ([`crate::EXACT_FACET_DOCS`] unless set; browsing everything is
+    /// always exact).
+    pub fn set_exact_facet_docs(&mut self, docs: u64) {
+        self.exact_facet_docs = docs;
     }
 
     /// Sees the latest commit, including one made by another process.
@@ -411,6 +436,14 @@ impl SearchIndex {
         let top = TopDocs::with_limit(limit).and_offset(offset);
         let facets = FacetCounter {
             enabled: options.facets && cached_facets.is_none(),
+            // Browsing everything is counted once per commit and kept, so exactly.
+            exact: matches_all,
+            exact_docs: self.exact_facet_docs,
+            max_docs: searcher
+                .segment_readers()
+                .iter()
+                .map(|s| u64::from(s.max_doc()))
+                .sum(),
         };
         let order = |descending| if descending { Order::Desc } else { Order::Asc };
         let (total, docs, counts) = match options.sort {
@@ -436,15 +469,29 @@ impl SearchIndex {
                 facets,
                 |_| 0.0,
             )?,
-            Sort::Duration { descending } => collect(
+            // NO_DURATION sorts last either way.
+            Sort::Duration { descending: true } => collect(
                 &searcher,
                 &*query,
-                top.order_by_fast_field::<f64>("duration", order(descending)),
+                top.order_by_fast_field::<f64>("duration", Order::Desc),
+                facets,
+                |_| 0.0,
+            )?,
+            Sort::Duration { descending: false } => collect(
+                &searcher,
+                &*query,
+                top.order_by(|segment: &tantivy::SegmentReader| {
+                    let column = segment.fast_fields().f64("duration").ok();
+                    move |doc| match column.as_ref().and_then(|c| c.first(doc)) {
+                        Some(x) if x >= 0.0 => -x,
+                        _ => f64::NEG_INFINITY,
+                    }
+                }),
                 facets,
                 |_| 0.0,
             )?,
         };
-        let counts = match cached_facets {
+        let (counts, facets_estimated) = match cached_facets {
             Some(cached) => cached,
             None => {
                 if matches_all && options.facets {
@@ -475,10 +522,11 @@ impl SearchIndex {
             total,
             hits,
             facets: if options.facets {
-                facets::group(counts)
+                facets::group(&counts, total)
             } else {
                 Default::default()
             },
+            facets_estimated: options.facets && facets_estimated,
         })
     }
 
@@ -489,6 +537,8 @@ impl SearchIndex {
         d.add_u64(f.id, doc.id);
         d.add_text(f.title, &doc.title);
         d.add_text(f.name, &doc.file_name);
+        let whole = tokenizer::tokens(&mut self.words, &doc.file_name).concat();
+        d.add_text(f.name_whole, whole);
         d.add_text(f.path, &doc.path);
         for value in doc
             .text
@@ -564,9 +614,10 @@ impl SearchIndex {
             }
         }
 
-        if let Some(x) = doc.duration.filter(|x| x.is_finite()) {
-            d.add_f64(f.duration, x);
-        }
+        // Every document has a duration, NO_DURATION when it has none: a dense column is read
+        // without mapping rows to documents, which halves the cost of `duration:` ranges.
+        let duration = doc.duration.filter(|x| x.is_finite() && *x >= 0.0);
+        d.add_f64(f.duration, duration.unwrap_or(NO_DURATION));
         if let Some(x) = doc.width {
             d.add_u64(f.width, x);
         }
@@ -589,6 +640,33 @@ impl SearchIndex {
         let mut exact = self.exact.clone();
         let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut positive = false;
+        // Common words ("the", "and") beside other terms do not narrow a search: they are in
+        // most documents, and reading their postings would cost more than all the rest. A
+        // phrase keeps them ("of the harbour"), and so does a search of nothing else.
+        let common: Vec<bool> = clauses
+            .iter()
+            .map(|c| {
+                !c.exclude
+                    && matches!(&c.leaf, Leaf::Text {
+                        target: TextTarget::Default,
+                        text,
+                        prefix: false,
+                        quoted: false,
+                    } if matches!(
+                        tokenizer::tokens(&mut words, text).as_slice(),
+                        [word] if tokenizer::is_common(word)
+                    ))
+            })
+            .collect();
+        let narrows = clauses
+            .iter()
+            .zip(&common)
+            .any(|(c, &common)| !c.exclude && !common && c.leaf != Leaf::All);
+        let clauses = clauses
+            .into_iter()
+            .zip(common)
+            .filter(|(_, common)| !(narrows && *common))
+            .map(|(c, _)| c);
         for clause in clauses {
             let Some(q) = self.leaf(clause.leaf, &mut words, &mut exact) else {
                 continue; // no words in it (only punctuation): no constraint
@@ -627,6 +705,17 @@ impl SearchIndex {
                 quoted,
             } => {
                 let tokens = tokenizer::tokens(words, &text);
+                if prefix
+                    && tokens.len() > 1
+                    && matches!(target, TextTarget::Default | TextTarget::Name)
+                    && !text.contains(char::is_whitespace)
+                {
+                    // One word of several parts (`clip_00*`, `A012C0*`): the start of a file
+                    // name, whatever its separators, looked up among whole names (a phrase
+                    // prefix over every field would expand the last part to thousands of terms).
+                    let whole = tokens.concat();
+                    return Some(prefix_query(Term::from_field_text(f.name_whole, &whole)));
+                }
                 let fuzzy = !quoted && !prefix && tokens.len() == 1 && is_fuzzy_word(&tokens[0]);
                 let (fields, boosts): (Vec<(Field, Option<&str>)>, Vec<f32>) = match &target {
                     TextTarget::Default => (
@@ -645,7 +734,8 @@ impl SearchIndex {
                 };
                 let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for (&(field, key), &boost) in fields.iter().zip(&boosts) {
-                    let Some(q) = terms_query(field, key, &tokens, prefix) else {
+                    let prose = field == f.title || field == f.body;
+                    let Some(q) = terms_query(field, key, &tokens, prefix, prose) else {
                         continue;
                     };
                     let q: Box<dyn Query> = if boost == 1.0 {
@@ -657,8 +747,11 @@ impl SearchIndex {
                 }
                 if fuzzy {
                     // Typo matches score a small constant, whatever the field: below any exact match.
+                    // Not in paths: their words are folder and file names, and the file name is
+                    // searched as the name.
                     let fuzzies = fields
                         .iter()
+                        .filter(|&&(field, _)| field != f.path)
                         .map(|&(field, key)| {
                             Box::new(FuzzyTermQuery::new(term(field, key, &tokens[0]), 1, true))
                                 as Box<dyn Query>
@@ -685,7 +778,7 @@ impl SearchIndex {
                 let whole = self.exact_query(exact, "source", &text, prefix);
                 let tokens = tokenizer::tokens(words, &text);
                 let mut subs = vec![(Occur::Should, whole)];
-                if let Some(q) = terms_query(f.keyed, Some("source"), &tokens, prefix) {
+                if let Some(q) = terms_query(f.keyed, Some("source"), &tokens, prefix, false) {
                     if !quoted || tokens.len() > 1 {
                         subs.push((Occur::Should, q));
                     }
@@ -725,6 +818,14 @@ impl SearchIndex {
         let (lower, upper) = match (lower, upper) {
             (Bound::Unbounded, Bound::Unbounded) => (Bound::Included(f64::MIN), Bound::Unbounded),
             bounds => bounds,
+        };
+        // Durations are never negative; below 0 is NO_DURATION.
+        let lower = match lower {
+            Bound::Included(x) | Bound::Excluded(x) if x < 0.0 && field == NumField::Duration => {
+                Bound::Included(0.0)
+            }
+            Bound::Unbounded if field == NumField::Duration => Bound::Included(0.0),
+            bound => bound,
         };
         match field {
             NumField::Duration | NumField::FrameRate => {
@@ -803,12 +904,14 @@ fn term(field: Field, key: Option<&str>, token: &str) -> Term {
     }
 }
 
-/// A term, phrase or prefix query for `tokens` in `field` (as `key:token` terms when keyed).
+/// A term, phrase or prefix query for `tokens` in `field` (as `key:token` terms when keyed);
+/// phrases in a `prose` field use its common grams.
 fn terms_query(
     field: Field,
     key: Option<&str>,
     tokens: &[String],
     prefix: bool,
+    prose: bool,
 ) -> Option<Box<dyn Query>> {
     let mut terms: Vec<Term> = tokens.iter().map(|t| term(field, key, t)).collect();
     if prefix {
@@ -816,11 +919,42 @@ fn terms_query(
             0 => None,
             1 => terms.pop().map(prefix_query),
             _ => {
-                let mut q = PhrasePrefixQuery::new(terms);
+                // Exact words, then any word starting with the last one. Unlike tantivy's
+                // PhrasePrefixQuery (which stops at a number of expansions and looks each one
+                // up again), the regex phrase walks the dictionary once and takes them all.
+                let last = tokens.len() - 1;
+                let patterns = tokens
+                    .iter()
+                    .enumerate()
+                    .map(|(i, token)| {
+                        let text = match key {
+                            Some(key) => format!("{key}:{token}"),
+                            None => token.clone(),
+                        };
+                        let pattern = regex::escape(&text);
+                        if i == last {
+                            format!("{pattern}.*")
+                        } else {
+                            pattern
+                        }
+                    })
+                    .collect();
+                let mut q = RegexPhraseQuery::new(field, patterns);
                 q.set_max_expansions(PHRASE_PREFIX_EXPANSIONS);
                 Some(Box::new(q))
             }
         };
+    }
+    if terms.len() > 1 && prose && key.is_none() {
+        let mut terms: Vec<(usize, Term)> = tokenizer::prose_phrase(tokens)
+            .into_iter()
+            .map(|(offset, text)| (offset, Term::from_field_text(field, &text)))
+            .collect();
+        if terms.len() == 1 {
+            let (_, term) = terms.pop()?;
+            return Some(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)));
+        }
+        return Some(Box::new(PhraseQuery::new_with_offset(terms)));
     }
     if terms.len() > 1 {
         return Some(Box::new(PhraseQuery::new(terms)));
@@ -844,7 +978,7 @@ fn resolution(height: u64) -> &'static str {
     }
 }
 
-type Collected = (u64, Vec<(f32, DocAddress)>, Vec<(String, u64)>);
+type Collected = (u64, Vec<(f32, DocAddress)>, facets::Counts);
 
 /// Runs `top` with a count and the facet counter; `score` turns a sort key into a hit score.
 fn collect<K, C>(

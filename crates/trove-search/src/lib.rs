@@ -27,7 +27,7 @@
 //! | *(empty)* or `*` | every asset |
 //! | `beach` | a word, searched in the title (boosted ×3), the file name (×2), the path and the body (every other text field, keywords and custom fields) |
 //! | `"golden hour"` | an exact phrase (the words adjacent, in order) |
-//! | `clip_00*` | a prefix: the last word of the clause is a prefix (`clip_00*` finds `clip_001.mov`; when the clause has several words, the last one expands to at most 1,000 indexed words) |
+//! | `mount*`, `clip_00*` | a prefix: one word (`mount*`) matches the words starting with it; a word of several parts (`clip_00*`, `A001C0*`) matches the file names starting with it, whatever separates the parts (`A001C0*` finds `A001C003_230512.MXF` and `A001_C003.R3D`); after a field (`title:clip_00*`) it is a phrase whose last word is a prefix |
 //! | `-word`, `-"a phrase"`, `-field:value` | exclusion: assets matching the clause are removed |
 //! | `field:value`, `field:"a phrase"`, `field:pre*` | a word, phrase or prefix in one field |
 //! | `duration:>60`, `height:>=2160`, `size:<=1GB`, `duration:10..60`, `width:1920` | number ranges (`>`, `>=`, `<`, `<=`, `=`, `a..b` inclusive, open `a..` or `..b`, or one value) |
@@ -39,7 +39,10 @@
 //! ignored (`Café` = `cafe`). A clause whose text splits into several words is a phrase of
 //! them, so `A001C003` and `"a001 c003"` mean the same. Words of 5 or more characters that are
 //! not all digits also match at edit distance 1 (`sunest` finds `sunset`), scored below exact
-//! matches; quoted phrases and prefixes are never fuzzy.
+//! matches; quoted phrases and prefixes are never fuzzy. Common words (English function words
+//! such as `the`, `and`, `of`, `with`, and a few German and French ones) beside other terms do
+//! not narrow a search (`the harbour` finds what `harbour` finds); alone (`the`), in a phrase
+//! (`"of the harbour"`) or excluded (`-the`) they count.
 //!
 //! **Fields** (names are case-insensitive; aliases after the slash):
 //! - text: `title`, `name`/`file`/`filename` (the primary file's name), `path`,
@@ -71,6 +74,10 @@
 //! by a field. With `facets`, each facet (`media_type`, `codec`, `resolution`, `source`,
 //! `storage_class`, `state`, `keywords`, `has_duplicates`) lists the counts of its values
 //! over all matching assets, most frequent first, at most [`FACET_LIMIT`] values each.
+//! Counts are exact up to about [`EXACT_FACET_DOCS`] matching assets; beyond, they are
+//! estimated from a sample of the matches (each weighed by the inverse of its sampling
+//! rate), `facets_estimated` is true, and the rarest values may be left out. Browsing
+//! everything (an empty query) is always counted exactly.
 
 mod error;
 mod exclusion;
@@ -84,7 +91,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use error::{Error, Result};
-pub use facets::FACET_LIMIT;
+pub use facets::{EXACT_DOCS as EXACT_FACET_DOCS, FACET_LIMIT};
 pub use index::SearchIndex;
 
 /// One asset as the search index sees it.
@@ -228,6 +235,9 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Facet name → value counts, when [`SearchOptions::facets`] was set.
     pub facets: BTreeMap<String, Vec<FacetCount>>,
+    /// Whether the facet counts are estimated from a sample of the matches (more than about
+    /// [`EXACT_FACET_DOCS`] of them) rather than counted over all of them.
+    pub facets_estimated: bool,
 }
 
 /// One matching asset.

@@ -10,11 +10,13 @@
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, TextAnalyzer, Token,
-    TokenStream, Tokenizer,
+    TokenFilter, TokenStream, Tokenizer,
 };
 
 /// The name under which the word analyzer is registered on the index.
 pub(crate) const WORDS: &str = "trove_words";
+/// The name of the word analyzer with common grams, for prose fields (titles, descriptions).
+pub(crate) const PROSE: &str = "trove_prose";
 /// The name under which the exact-value (facet) analyzer is registered on the index.
 pub(crate) const EXACT: &str = "trove_exact";
 /// The name of the fast-field normalizer used to sort by file name.
@@ -29,6 +31,16 @@ pub(crate) fn analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
         .filter(AsciiFoldingFilter)
         .filter(LowerCaser)
+        .build()
+}
+
+/// The prose analyzer: the word analyzer plus [`CommonGrams`].
+pub(crate) fn prose_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
+        .filter(AsciiFoldingFilter)
+        .filter(LowerCaser)
+        .filter(CommonGrams)
         .build()
 }
 
@@ -57,6 +69,158 @@ pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
         out.push(stream.token().text.clone());
     }
     out
+}
+
+/// Words so frequent in prose that most documents hold them (function words of English, and a
+/// few of German and French). A phrase with one of them would read its positions in most of
+/// the index; [`CommonGrams`] indexes each pair of adjacent words with one of them as a term of
+/// its own, so such a phrase reads the pair's postings instead. Sorted (binary search); the
+/// index schema version changes when this list does.
+const COMMON_WORDS: &[&str] = &[
+    "a", "after", "an", "and", "are", "as", "at", "be", "before", "but", "by", "das", "de", "der",
+    "des", "die", "du", "en", "et", "for", "from", "had", "has", "have", "he", "her", "his", "i",
+    "in", "into", "is", "it", "its", "la", "le", "les", "no", "not", "of", "off", "on", "onto",
+    "or", "out", "over", "she", "so", "than", "that", "the", "their", "them", "then", "there",
+    "they", "this", "to", "und", "under", "up", "von", "was", "we", "were", "with", "you",
+];
+
+/// Whether `word` (lowercased) is one of the [`COMMON_WORDS`].
+pub(crate) fn is_common(word: &str) -> bool {
+    COMMON_WORDS.binary_search(&word).is_ok()
+}
+
+/// The term of the adjacent words `a b`: `\u{1}a\u{1}b`. No word holds `\u{1}`, so a gram is
+/// never a word's prefix and is two edits from any word (typo matching never reaches one).
+pub(crate) fn gram(a: &str, b: &str) -> String {
+    let mut out = String::with_capacity(a.len() + b.len() + 2);
+    push_gram(&mut out, a, b);
+    out
+}
+
+fn push_gram(out: &mut String, a: &str, b: &str) {
+    out.push('\u{1}');
+    out.push_str(a);
+    out.push('\u{1}');
+    out.push_str(b);
+}
+
+/// A token filter that follows each word `b` whose predecessor `a` is adjacent, when either
+/// is common, by the gram of `a b` at `a`'s position (Lucene's "common grams").
+#[derive(Clone, Copy)]
+pub(crate) struct CommonGrams;
+
+impl TokenFilter for CommonGrams {
+    type Tokenizer<T: Tokenizer> = CommonGramsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> CommonGramsFilter<T> {
+        CommonGramsFilter(tokenizer)
+    }
+}
+
+/// [`CommonGrams`] applied to a tokenizer.
+#[derive(Clone)]
+pub(crate) struct CommonGramsFilter<T>(T);
+
+impl<T: Tokenizer> Tokenizer for CommonGramsFilter<T> {
+    type TokenStream<'a> = CommonGramsStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        CommonGramsStream {
+            inner: self.0.token_stream(text),
+            prev: String::new(),
+            prev_position: None,
+            prev_common: false,
+            prev_from: 0,
+            gram: Token::default(),
+            gram_next: false,
+            on_gram: false,
+        }
+    }
+}
+
+/// The token stream of [`CommonGramsFilter`].
+pub(crate) struct CommonGramsStream<S> {
+    inner: S,
+    /// The word before the current one, its position, whether it is common, and its offset.
+    prev: String,
+    prev_position: Option<usize>,
+    prev_common: bool,
+    prev_from: usize,
+    gram: Token,
+    /// The gram is the next token.
+    gram_next: bool,
+    /// The current token is the gram.
+    on_gram: bool,
+}
+
+impl<S: TokenStream> TokenStream for CommonGramsStream<S> {
+    fn advance(&mut self) -> bool {
+        if self.gram_next {
+            self.gram_next = false;
+            self.on_gram = true;
+            return true;
+        }
+        self.on_gram = false;
+        if !self.inner.advance() {
+            return false;
+        }
+        let word = self.inner.token();
+        let common = is_common(&word.text);
+        if self.prev_position.is_some_and(|p| p + 1 == word.position)
+            && (common || self.prev_common)
+        {
+            self.gram.text.clear();
+            push_gram(&mut self.gram.text, &self.prev, &word.text);
+            self.gram.position = word.position - 1;
+            self.gram.position_length = 2;
+            self.gram.offset_from = self.prev_from;
+            self.gram.offset_to = word.offset_to;
+            self.gram_next = true;
+        }
+        self.prev.clear();
+        self.prev.push_str(&word.text);
+        self.prev_position = Some(word.position);
+        self.prev_common = common;
+        self.prev_from = word.offset_from;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        if self.on_gram {
+            &self.gram
+        } else {
+            self.inner.token()
+        }
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        if self.on_gram {
+            &mut self.gram
+        } else {
+            self.inner.token_mut()
+        }
+    }
+}
+
+/// The terms of a phrase of `words` in a prose field, with their offsets in the phrase: each
+/// adjacent pair with a common word as its gram, and the words no gram covers by themselves.
+pub(crate) fn prose_phrase(words: &[String]) -> Vec<(usize, String)> {
+    let mut terms = Vec::new();
+    let mut covered = vec![false; words.len()];
+    for i in 0..words.len().saturating_sub(1) {
+        if is_common(&words[i]) || is_common(&words[i + 1]) {
+            terms.push((i, gram(&words[i], &words[i + 1])));
+            covered[i] = true;
+            covered[i + 1] = true;
+        }
+    }
+    for (i, word) in words.iter().enumerate() {
+        if !covered[i] {
+            terms.push((i, word.clone()));
+        }
+    }
+    terms.sort();
+    terms
 }
 
 /// Splits text into words at separators, camelCase humps and letter/digit boundaries.
@@ -183,5 +347,65 @@ mod tests {
         check("Café crème", &["cafe", "creme"]);
         check("  --  ", &[]);
         check("2021-05-12", &["2021", "05", "12"]);
+    }
+
+    #[test]
+    fn common_words_are_sorted() {
+        assert!(COMMON_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn prose_pairs_common_words_with_their_neighbours() {
+        let mut prose = prose_analyzer();
+        let mut got = Vec::new();
+        {
+            let mut stream = prose.token_stream("Boats of the harbour, at dawn");
+            while stream.advance() {
+                let t = stream.token();
+                got.push((t.position, t.text.replace('\u{1}', "^")));
+            }
+        }
+        let want = [
+            (0, "boats"),
+            (1, "of"),
+            (0, "^boats^of"),
+            (2, "the"),
+            (1, "^of^the"),
+            (3, "harbour"),
+            (2, "^the^harbour"),
+            (4, "at"),
+            (3, "^harbour^at"),
+            (5, "dawn"),
+            (4, "^at^dawn"),
+        ];
+        let want: Vec<(usize, String)> = want.iter().map(|(p, t)| (*p, (*t).to_owned())).collect();
+        assert_eq!(got, want);
+        // No common word: no grams.
+        assert_eq!(
+            tokens(&mut prose, "blue harbour boats"),
+            ["blue", "harbour", "boats"]
+        );
+    }
+
+    #[test]
+    fn prose_phrases_use_grams_for_common_pairs() {
+        let words = |s: &str| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(prose_phrase(&words("with the")), [(0, gram("with", "the"))]);
+        assert_eq!(
+            prose_phrase(&words("red of the")),
+            [(0, gram("red", "of")), (1, gram("of", "the"))]
+        );
+        assert_eq!(
+            prose_phrase(&words("quick brown of")),
+            [(0, "quick".to_owned()), (1, gram("brown", "of"))]
+        );
+        assert_eq!(
+            prose_phrase(&words("quick brown fox")),
+            [
+                (0, "quick".to_owned()),
+                (1, "brown".to_owned()),
+                (2, "fox".to_owned())
+            ]
+        );
     }
 }

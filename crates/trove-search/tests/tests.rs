@@ -173,9 +173,22 @@ fn query_forms() {
         ("sunset beach", &[1]),
         ("sunset", &[1, 8, 9]), // 9 by typo tolerance ("sunsets")
         ("schedule", &[10]),
-        // phrases
+        // phrases, with common words too
         (r#""sunset on the""#, &[1]),
         (r#""the sunset""#, &[]),
+        (r#""with the""#, &[2]),
+        (r#""the with""#, &[]),
+        (r#""interview with the mayor""#, &[2]),
+        (r#""interview with the""#, &[2]),
+        (r#""interview the mayor""#, &[]),
+        (r#""on the beach""#, &[1]),
+        (r#""waves at sunset on the beach""#, &[1]),
+        // a common word beside other terms does not narrow; alone it does
+        ("the sunset", &[1, 8, 9]),
+        ("the", &[1, 2]),
+        ("the with", &[2]), // only common words: all kept
+        ("the type:video", &[1, 2, 6, 7, 8]),
+        ("-the type:video", &[6, 7, 8]),
         // fields
         ("creator:jo", &[1]),
         ("creator:garcia", &[2]),
@@ -209,6 +222,8 @@ fn query_forms() {
         ("duration:>=60", &[1, 4, 8]),
         ("duration:<=10", &[6, 7]),
         ("duration:10..60", &[2, 6, 8]),
+        ("duration:<5", &[]),
+        ("duration:>=0", &[1, 2, 4, 6, 7, 8]),
         ("duration:>1min", &[1, 4]),
         ("height:>=2160", &[1, 3, 8]),
         ("width:1920", &[2]),
@@ -221,9 +236,14 @@ fn query_forms() {
         ("captured:2022-05-01", &[2]),
         ("captured:<2021", &[3]),
         ("captured:2022-05", &[2, 8]),
-        // prefixes
+        // prefixes; a word of several parts is the start of a file name, whatever separates
+        // the parts
         ("clip_00*", &[6, 7]),
+        ("clip00*", &[6, 7]),
+        ("name:clip_00*", &[6, 7]),
         ("A001C0*", &[1]),
+        ("A001_C00*", &[1]),
+        ("A001C1*", &[]),
         ("name:clip*", &[2, 6, 7]),
         ("mount*", &[3]),
         // typo tolerance
@@ -360,6 +380,11 @@ fn sorting_and_pagination() {
     let asc = sorted(&index, "", Sort::Captured { descending: false }, 0, 0);
     assert_eq!(&desc[..6], &[6, 8, 2, 4, 1, 3]);
     assert_eq!(&asc[..6], &[3, 1, 4, 2, 8, 6]);
+    // Durations too (assets without one: 3, 5, 9, 10).
+    let desc = sorted(&index, "", Sort::Duration { descending: true }, 0, 0);
+    let asc = sorted(&index, "", Sort::Duration { descending: false }, 0, 0);
+    assert_eq!(&desc[..6], &[4, 1, 8, 2, 6, 7]);
+    assert_eq!(&asc[..6], &[7, 6, 2, 8, 1, 4]);
     // Sorted hits still report the total.
     let options = SearchOptions {
         limit: 2,
@@ -639,4 +664,73 @@ proptest! {
             Err(other) => prop_assert!(false, "{query:?}: {other}"),
         }
     }
+}
+
+#[test]
+fn facets_of_large_result_sets_are_estimated_from_a_sample() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut index = SearchIndex::open(tmp.path()).unwrap();
+    // 30,000 clips; every one is "harbour", a third "night"; codecs in the ratio 6 : 3 : 1.
+    let docs: Vec<SearchDoc> = (1..=30_000u64)
+        .map(|id| {
+            let codec = match id % 10 {
+                0..6 => "h264",
+                6..9 => "prores",
+                _ => "hevc",
+            };
+            let title = if id % 3 == 0 {
+                "harbour night"
+            } else {
+                "harbour"
+            };
+            Doc::new(id, "video", &format!("C{id:05}.MP4"), title)
+                .video(codec, 1920, 1080, 10.0)
+                .0
+        })
+        .collect();
+    index.upsert(&docs).unwrap();
+    index.commit(1).unwrap();
+    index.set_exact_facet_docs(1_000);
+    let options = SearchOptions {
+        limit: 5,
+        facets: true,
+        ..SearchOptions::default()
+    };
+    let codecs = |results: &trove_search::SearchResults| -> BTreeMap<String, u64> {
+        results.facets["codec"]
+            .iter()
+            .map(|c| (c.value.clone(), c.count))
+            .collect()
+    };
+
+    // 30,000 matches against a budget of 1,000: estimated, but close, and the total exact.
+    let results = index.search("harbour", &options).unwrap();
+    assert_eq!(results.total, 30_000);
+    assert!(results.facets_estimated);
+    let estimate = codecs(&results);
+    for (codec, truth) in [("h264", 18_000.0), ("prores", 9_000.0), ("hevc", 3_000.0)] {
+        let got = estimate[codec] as f64;
+        assert!(
+            (got - truth).abs() / truth < 0.15,
+            "{codec}: estimated {got}, truth {truth} ({estimate:?})"
+        );
+    }
+
+    // Few matches, or browsing everything: exact.
+    index.set_exact_facet_docs(20_000);
+    let results = index.search("night", &options).unwrap();
+    assert_eq!(results.total, 10_000);
+    assert!(!results.facets_estimated);
+    assert_eq!(
+        codecs(&results),
+        BTreeMap::from([
+            ("h264".to_owned(), 6_000),
+            ("prores".to_owned(), 3_000),
+            ("hevc".to_owned(), 1_000)
+        ])
+    );
+    index.set_exact_facet_docs(1_000);
+    let results = index.search("", &options).unwrap();
+    assert!(!results.facets_estimated);
+    assert_eq!(codecs(&results)["h264"], 18_000);
 }

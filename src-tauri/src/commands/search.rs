@@ -84,5 +84,6 @@ pub(crate) async fn search(
         offset: request.offset,
         items,
         facets,
+        facets_estimated: report.facets_estimated,
     })
 }

@@ -56,6 +56,12 @@ struct Args {
     /// Leave out the FTS5 peer.
     #[arg(long)]
     no_fts5: bool,
+    /// Print each shape's K slowest Trove queries (with their totals) to stderr: what the tail is.
+    #[arg(long, default_value_t = 0)]
+    slowest: usize,
+    /// Run only this query shape (0-5), e.g. to profile it.
+    #[arg(long)]
+    shape: Option<usize>,
     /// Working folder: the index goes to OUT/trove-index, the peer to OUT/fts5.db (both replaced).
     #[arg(long)]
     out: PathBuf,
@@ -330,8 +336,12 @@ fn trove_search(args: &Args) -> Result<()> {
     let index = SearchIndex::open(&trove_dir(args))?;
     println!("open_ms {}", t.elapsed().as_secs_f64() * 1e3);
     for (shape, _) in SHAPES.iter().enumerate() {
+        if args.shape.is_some_and(|only| only != shape) {
+            continue;
+        }
         let qs = queries(&corpus, args.seed, shape, args.warmup + args.queries);
         let (mut ms, mut totals) = (Vec::new(), Vec::new());
+        let mut timed: Vec<(f64, u64, &str)> = Vec::new();
         for (i, q) in qs.iter().enumerate() {
             let opts = SearchOptions {
                 limit: LIMIT,
@@ -348,8 +358,13 @@ fn trove_search(args: &Args) -> Result<()> {
             if i >= args.warmup {
                 ms.push(elapsed);
                 totals.push(res.total);
+                timed.push((elapsed, res.total, &q.trove));
                 println!("total {shape} {}", res.total);
             }
+        }
+        timed.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (ms, total, query) in timed.iter().take(args.slowest) {
+            eprintln!("    slow {shape}: {ms:7.1} ms  total {total:>7}  {query}");
         }
         let s = stats(ms, &totals);
         println!(
@@ -566,6 +581,8 @@ fn run_phase(args: &Args, phase: Phase) -> Result<PhaseOut> {
         .args(["--queries", &args.queries.to_string()])
         .args(["--warmup", &args.warmup.to_string()])
         .args(args.no_facets.then_some("--no-facets"))
+        .args(["--slowest", &args.slowest.to_string()])
+        .args(args.shape.map(|s| format!("--shape={s}")))
         .arg("--out")
         .arg(&args.out)
         .stderr(Stdio::inherit())
