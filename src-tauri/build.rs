@@ -13,6 +13,7 @@ fn main() {
         "undo",
         "asset_reveal",
         "asset_open",
+        "asset_drag",
         "collections_list",
         "saved_search_create",
         "collection_add",

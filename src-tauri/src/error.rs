@@ -38,6 +38,11 @@ pub(crate) struct IpcError {
 const INTERNAL_MESSAGE: &str = "Something went wrong inside Trove. The log has the details.";
 
 impl IpcError {
+    /// What kind of failure this is.
+    pub(crate) fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
     /// An error of `kind` with a message fit to show to the user.
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         let message: String = message.into();

@@ -63,6 +63,7 @@ fn app() -> tauri::Builder<tauri::Wry> {
             commands::assets::meta_set,
             commands::assets::undo,
             commands::assets::asset_reveal,
+            commands::assets::asset_drag,
             commands::assets::asset_open,
             commands::collections::collections_list,
             commands::collections::saved_search_create,

@@ -297,6 +297,22 @@ test("open an asset: its proxy plays from the previews folder", async (t) => {
   assert.ok(provenance > 0, "metadata rows name where their values came from");
 });
 
+test("drag an asset out: the app starts a native drag of its file", async (t) => {
+  await session.waitFor('.tile[data-index="0"]');
+  const draggable = await session.execute("return document.querySelector('.tile[data-index=\"0\"]').draggable;");
+  assert.equal(draggable, true, "tiles can be dragged");
+  // WebDriver cannot drag to another app; the webview's dragstart is what a real drag fires.
+  await session.execute(
+    "delete document.documentElement.dataset.dragged; document.querySelector('.tile[data-index=\"0\"]').dispatchEvent(new DragEvent('dragstart', { bubbles: true, cancelable: true }));",
+  );
+  const files = await until("the native drag to start", 10000, async () => {
+    const value = await session.execute("return document.documentElement.dataset.dragged ?? null;");
+    return value === null ? undefined : Number(value);
+  });
+  await screenshot(t, "05b-drag");
+  assert.equal(files, 1, "the drag carries the asset's file");
+});
+
 test("select two assets and edit their title; the change shows in search", async (t) => {
   await click('.tile[data-index="0"]');
   await session.sendKeys(await session.find("#browser"), SHIFT + ARROW_RIGHT);

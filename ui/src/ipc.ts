@@ -369,6 +369,8 @@ export const api = {
   undo: (batch: number | null) => invoke<UndoReport>("undo", { batch }),
   reveal: (id: number) => invoke<void>("asset_reveal", { id }),
   open: (id: number) => invoke<void>("asset_open", { id }),
+  /** Starts a native drag of these assets' files; resolves to how many files it carries. */
+  drag: (ids: number[]) => invoke<number>("asset_drag", { ids }),
   collections: () => invoke<Collection[]>("collections_list"),
   saveSearch: (name: string, query: string) => invoke<unknown>("saved_search_create", { name, query }),
   collectionAdd: (name: string, ids: number[]) => invoke<unknown>("collection_add", { name, ids }),

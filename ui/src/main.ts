@@ -25,6 +25,15 @@ function status(message: string, state: "ok" | "error" | "busy" = "ok"): void {
 const browser = new Browser(byId("browser"), {
   open: (item: AssetItem) => void openAsset(item.id),
   selectionChanged: () => inspector.selectionChanged(browser.selection.size),
+  drag: (ids: number[]) => {
+    api
+      .drag(ids)
+      .then((files) => {
+        // How many files the last drag carried, for tests (the drop itself is the OS's).
+        document.documentElement.dataset["dragged"] = String(files);
+      })
+      .catch((error: unknown) => status(errorText(error), "error"));
+  },
 });
 
 const inspector = new Inspector(byId("inspector"), {

@@ -19,6 +19,8 @@ const LIST_ROW = 30;
 export interface BrowserEvents {
   open(item: AssetItem, index: number): void;
   selectionChanged(): void;
+  /** Files of these assets are being dragged out of the window. */
+  drag(ids: number[]): void;
 }
 
 export class Browser {
@@ -52,6 +54,7 @@ export class Browser {
         this.events.open(item, index);
       }
     });
+    this.layer.addEventListener("dragstart", (e) => this.onDragStart(e));
     this.layer.addEventListener("mousemove", (e) => this.onScrub(e));
     this.layer.addEventListener("mouseout", (e) => this.onScrubEnd(e));
     root.addEventListener("keydown", (e) => this.onKey(e));
@@ -96,6 +99,26 @@ export class Browser {
     this.selection.focus = focus;
     this.root.scrollTop = top;
     this.events.selectionChanged();
+  }
+
+  /**
+   * Dragging a tile or row drags its asset's file out of the window, or the files of the whole
+   * selection when it is part of it. The webview cannot carry files itself: its drag is
+   * cancelled and the app starts a native one.
+   */
+  private onDragStart(e: DragEvent): void {
+    const index = indexOf(e.target);
+    if (index === undefined) {
+      return;
+    }
+    e.preventDefault();
+    const item = this.cache.get(index);
+    void (async () => {
+      const ids = this.selection.has(index) ? await this.selectedIds() : item === undefined ? [] : [item.id];
+      if (ids.length > 0) {
+        this.events.drag(ids);
+      }
+    })();
   }
 
   /** The selected items' ids, fetching pages they are on if needed. */
@@ -307,7 +330,7 @@ function indexOf(target: EventTarget | null): number | undefined {
 function makeTile(width: number): HTMLElement {
   const tile = h(
     "div",
-    { class: "tile", attrs: { role: "option" } },
+    { class: "tile", attrs: { role: "option", draggable: "true" } },
     h("div", { class: "thumb" }, h("span", { class: "kind" }), h("span", { class: "badges" })),
     h("div", { class: "caption" }, h("span", { class: "title" }), h("span", { class: "meta" })),
   );
@@ -353,7 +376,7 @@ function fillTile(tile: HTMLElement, item: AssetItem | undefined): void {
 function makeListRow(): HTMLElement {
   return h(
     "div",
-    { class: "list-row", attrs: { role: "option" } },
+    { class: "list-row", attrs: { role: "option", draggable: "true" } },
     h("span", { class: "col-title" }),
     h("span", { class: "col-type" }),
     h("span", { class: "col-duration" }),
