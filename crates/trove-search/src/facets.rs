@@ -14,8 +14,9 @@
 //! whether a document is sampled depends only on its id, never on its values). Results say
 //! whether any count is estimated.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
+
+use hashbrown::HashMap;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
@@ -188,7 +189,9 @@ impl Collector for FacetCounter {
     }
 
     fn merge_fruits(&self, segments: Vec<Counts>) -> tantivy::Result<Counts> {
-        let mut merged: HashMap<(usize, String), u64, BuildHasherDefault<Fnv>> = HashMap::default();
+        // hashbrown's default (foldhash): SipHash's resistance to chosen keys is not needed
+        // for a few thousand values per segment, and its cost is.
+        let mut merged: HashMap<(usize, String), u64> = HashMap::new();
         let mut estimated = false;
         for (counts, segment_estimated) in segments {
             estimated |= segment_estimated;
@@ -260,30 +263,6 @@ impl SegmentCollector for SegmentFacetCounter {
             }
         }
         (out, estimated)
-    }
-}
-
-/// FNV-1a: merging a few thousand short values per segment, SipHash's resistance to chosen
-/// keys is not needed and its cost is.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &byte in bytes {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

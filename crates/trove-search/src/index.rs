@@ -896,12 +896,17 @@ fn is_fuzzy_word(word: &str) -> bool {
     word.chars().count() >= 5 && !word.chars().all(|c| c.is_ascii_digit())
 }
 
+/// The text of `token`'s term: `key:token` in a keyed field, else the token.
+fn term_text(key: Option<&str>, token: &str) -> String {
+    match key {
+        Some(key) => format!("{key}:{token}"),
+        None => token.to_owned(),
+    }
+}
+
 /// The term of `token` in `field` (as `key:token` when keyed).
 fn term(field: Field, key: Option<&str>, token: &str) -> Term {
-    match key {
-        Some(key) => Term::from_field_text(field, &format!("{key}:{token}")),
-        None => Term::from_field_text(field, token),
-    }
+    Term::from_field_text(field, &term_text(key, token))
 }
 
 /// A term, phrase or prefix query for `tokens` in `field` (as `key:token` terms when keyed);
@@ -927,11 +932,7 @@ fn terms_query(
                     .iter()
                     .enumerate()
                     .map(|(i, token)| {
-                        let text = match key {
-                            Some(key) => format!("{key}:{token}"),
-                            None => token.clone(),
-                        };
-                        let pattern = regex::escape(&text);
+                        let pattern = regex::escape(&term_text(key, token));
                         if i == last {
                             format!("{pattern}.*")
                         } else {

@@ -9,8 +9,8 @@
 //! stays `h264`. [`analyzer`] then folds accents and lowercases.
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, TextAnalyzer, Token,
-    TokenFilter, TokenStream, Tokenizer,
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, TextAnalyzer,
+    TextAnalyzerBuilder, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 /// The name under which the word analyzer is registered on the index.
@@ -25,23 +25,22 @@ pub(crate) const LOWER: &str = "trove_lower";
 /// Tokens longer than this (in bytes) are dropped: they are hashes or garbage, not words.
 const MAX_TOKEN_LEN: usize = 80;
 
-/// The word analyzer: [`WordTokenizer`], long tokens removed, accents folded, lowercased.
-pub(crate) fn analyzer() -> TextAnalyzer {
+/// [`WordTokenizer`], long tokens removed, accents folded, lowercased.
+fn words() -> TextAnalyzerBuilder<impl Tokenizer> {
     TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
         .filter(AsciiFoldingFilter)
         .filter(LowerCaser)
-        .build()
+}
+
+/// The word analyzer.
+pub(crate) fn analyzer() -> TextAnalyzer {
+    words().build()
 }
 
 /// The prose analyzer: the word analyzer plus [`CommonGrams`].
 pub(crate) fn prose_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(WordTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
-        .filter(AsciiFoldingFilter)
-        .filter(LowerCaser)
-        .filter(CommonGrams)
-        .build()
+    words().filter(CommonGrams).build()
 }
 
 /// The analyzer of exact values (facets): the whole value as one token, accents folded,
