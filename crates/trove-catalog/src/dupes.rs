@@ -48,6 +48,8 @@ pub struct LocalFile {
     pub asset: Option<AssetId>,
     /// `media` or `sidecar`.
     pub role: String,
+    /// The content hash recorded for it, if any.
+    pub content_hash: Option<String>,
 }
 
 /// What a quality policy compares, from a location's probe claims.
@@ -124,7 +126,7 @@ impl Catalog {
     pub async fn local_files(&self) -> Result<Vec<LocalFile>> {
         let rows = sqlx::query(
             "SELECT l.id, l.source_id, l.rel_path, l.size, l.mtime_ns, l.device, l.inode, \
-             l.media_type, l.asset_id, l.role, s.root \
+             l.media_type, l.asset_id, l.role, l.content_hash, s.root \
              FROM locations l JOIN sources s ON s.id = l.source_id \
              WHERE l.state = 'present' AND s.kind = 'local' AND s.online = 1 AND s.root IS NOT NULL",
         )
@@ -145,23 +147,28 @@ impl Catalog {
                     media_type: r.try_get("media_type")?,
                     asset: r.try_get::<Option<i64>, _>("asset_id")?.map(AssetId),
                     role: r.try_get("role")?,
+                    content_hash: r.try_get("content_hash")?,
                 })
             })
             .collect()
     }
 
-    /// Records the content hash of locations.
+    /// Records the content hash of locations (a few statements for any number of them).
     pub async fn set_content_hashes(&self, hashes: &[(LocationId, String)]) -> Result<()> {
+        if hashes.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for (location, hash) in hashes {
-            sqlx::query(
-                "UPDATE locations SET content_hash = ? WHERE id = ? AND content_hash IS NOT ?",
-            )
-            .bind(hash)
-            .bind(location.0)
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in hashes.chunks(2000) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("WITH v (id, hash) AS (");
+            q.push_values(chunk, |mut b, (location, hash)| {
+                b.push_bind(location.0).push_bind(hash);
+            });
+            q.push(
+                ") UPDATE locations SET content_hash = v.hash FROM v \
+                 WHERE locations.id = v.id AND locations.content_hash IS NOT v.hash",
+            );
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -14,7 +14,8 @@ use crate::edits::set_user_claim;
 use crate::{now_secs, Catalog, Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use std::collections::{HashMap, HashSet};
 use trove_core::{AssetId, LocationId};
 
 /// Media locations found to hold one content.
@@ -145,6 +146,12 @@ impl Catalog {
     /// Attaches each group's media locations to one asset (the oldest of theirs), as one edit
     /// batch. Locations whose stored content hash is not the group's, sidecars, and assets an
     /// undone merge split off this content are left as they are.
+    ///
+    /// Merges run by the thousand after a first hashing, so the common case is set-based: one
+    /// statement finds every group's assets, and merged assets with nothing of their own to
+    /// combine (no user values, no collections) move in a handful of statements for all of
+    /// them. The others — user values to unite, collections, or an asset met in two groups —
+    /// are merged one by one.
     pub async fn merge_identical(
         &self,
         author: &str,
@@ -153,13 +160,67 @@ impl Catalog {
     ) -> Result<MergeOutcome> {
         let now = now_secs();
         let mut out = MergeOutcome::default();
+        let groups: Vec<&IdenticalCopies> =
+            groups.iter().filter(|g| g.locations.len() >= 2).collect();
+        if groups.is_empty() {
+            return Ok(out);
+        }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for group in groups {
-            if group.locations.len() < 2 {
-                continue;
+        let plan = group_assets(&mut tx, &groups).await?;
+
+        // An asset met in two groups (its copies hold two contents) makes the outcome depend on
+        // the order of the merges: those groups go one by one, after the others.
+        let mut met: HashMap<i64, u32> = HashMap::new();
+        for assets in plan.values() {
+            for &a in assets {
+                *met.entry(a).or_default() += 1;
             }
+        }
+        let (mut simple, mut ordered) = (Vec::new(), Vec::new());
+        for g in 0..groups.len() {
+            match plan.get(&g) {
+                Some(assets) if assets.iter().any(|a| met[a] > 1) => ordered.push(g),
+                Some(assets) if assets.len() >= 2 => simple.push((g, assets)),
+                _ => {}
+            }
+        }
+        let merged: Vec<i64> = simple
+            .iter()
+            .flat_map(|(_, assets)| assets[1..].iter().copied())
+            .collect();
+        let own = with_values_of_their_own(&mut tx, &merged).await?;
+
+        let mut bulk: Vec<(i64, i64, &str)> = Vec::new();
+        let mut one_by_one: Vec<(i64, i64, &str)> = Vec::new();
+        for (g, assets) in &simple {
+            let hash = groups[*g].content_hash.as_str();
+            for &m in &assets[1..] {
+                if own.contains(&m) {
+                    one_by_one.push((assets[0], m, hash));
+                } else {
+                    bulk.push((assets[0], m, hash));
+                }
+            }
+        }
+        if !bulk.is_empty() {
+            let batch = out.batch(&mut tx, author, command, now).await?;
+            merge_plain(&mut tx, batch, &bulk, now).await?;
+            out.merges
+                .extend(bulk.iter().map(|&(survivor, merged, hash)| MergeDone {
+                    survivor: AssetId(survivor),
+                    merged: AssetId(merged),
+                    content_hash: hash.to_owned(),
+                    conflicts: 0,
+                }));
+        }
+        for (survivor, merged, hash) in one_by_one {
+            out.merge(&mut tx, author, command, now, survivor, merged, hash)
+                .await?;
+        }
+        for g in ordered {
+            let group = groups[g];
             let ids: Vec<i64> = group.locations.iter().map(|l| l.0).collect();
-            // Ids are numbers, so they can be written into the statement.
+            // Asked again: the merges before may have moved these copies.
             let assets: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT DISTINCT a.id FROM locations l JOIN assets a ON a.id = l.asset_id \
                  WHERE l.id IN ({}) AND l.role = 'media' AND l.content_hash = ? \
@@ -172,41 +233,19 @@ impl Catalog {
             .bind(&group.content_hash)
             .fetch_all(&mut *tx)
             .await?;
-            let Some((&survivor, others)) = assets.split_first() else {
-                continue;
-            };
-            for &merged in others {
-                let batch = match out.batch {
-                    Some(b) => b,
-                    None => {
-                        let b: i64 = sqlx::query_scalar(
-                            "INSERT INTO edit_batches (author, command, created_at) \
-                             VALUES (?, ?, ?) RETURNING id",
-                        )
-                        .bind(author)
-                        .bind(command)
-                        .bind(now)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        out.batch = Some(b);
-                        b
-                    }
-                };
-                let conflicts = merge_one(
-                    &mut tx,
-                    batch,
-                    AssetId(survivor),
-                    AssetId(merged),
-                    &group.content_hash,
-                    now,
-                )
-                .await?;
-                out.merges.push(MergeDone {
-                    survivor: AssetId(survivor),
-                    merged: AssetId(merged),
-                    content_hash: group.content_hash.clone(),
-                    conflicts,
-                });
+            if let Some((&survivor, others)) = assets.split_first() {
+                for &merged in others {
+                    out.merge(
+                        &mut tx,
+                        author,
+                        command,
+                        now,
+                        survivor,
+                        merged,
+                        &group.content_hash,
+                    )
+                    .await?;
+                }
             }
         }
         tx.commit().await?;
@@ -216,20 +255,34 @@ impl Catalog {
     /// The conflicts between user values that merges into `asset` met and that still stand
     /// (the merge is not undone and the field was not edited since).
     pub async fn merge_conflicts(&self, asset: AssetId) -> Result<Vec<MergeConflictRow>> {
-        let rows = sqlx::query(
-            "SELECT c.field, c.kept, c.other, c.other_asset, c.other_locations, m.batch_id \
-             FROM merge_conflicts c JOIN asset_merges m ON m.id = c.merge_id \
-             WHERE c.asset_id = ? AND m.undone_at IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM edits e JOIN edit_batches b ON b.id = e.batch_id \
-                 WHERE e.asset_id = c.asset_id AND e.field = c.field \
-                 AND e.batch_id > m.batch_id AND b.undone_at IS NULL) \
-             ORDER BY c.id",
-        )
-        .bind(asset.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
+        let mut all = self.merge_conflicts_of(&[asset]).await?;
+        Ok(all.remove(&asset).unwrap_or_default())
+    }
+
+    /// [`Catalog::merge_conflicts`] of many assets at once, by asset (assets without any are
+    /// left out).
+    pub async fn merge_conflicts_of(
+        &self,
+        assets: &[AssetId],
+    ) -> Result<HashMap<AssetId, Vec<MergeConflictRow>>> {
+        let mut out: HashMap<AssetId, Vec<MergeConflictRow>> = HashMap::new();
+        for chunk in assets.chunks(2000) {
+            let ids: Vec<i64> = chunk.iter().map(|a| a.0).collect();
+            // Ids are numbers, so they can be written into the statement.
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT c.asset_id, c.field, c.kept, c.other, c.other_asset, c.other_locations, \
+                 m.batch_id \
+                 FROM merge_conflicts c JOIN asset_merges m ON m.id = c.merge_id \
+                 WHERE c.asset_id IN ({}) AND m.undone_at IS NULL \
+                 AND NOT EXISTS (SELECT 1 FROM edits e JOIN edit_batches b ON b.id = e.batch_id \
+                     WHERE e.asset_id = c.asset_id AND e.field = c.field \
+                     AND e.batch_id > m.batch_id AND b.undone_at IS NULL) \
+                 ORDER BY c.id",
+                ids_list(&ids)
+            )))
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
                 let locations: Vec<i64> = serde_json::from_str(
                     &r.try_get::<String, _>("other_locations")?,
                 )
@@ -237,17 +290,234 @@ impl Catalog {
                     what: "merge conflict locations",
                     message: e.to_string(),
                 })?;
-                Ok(MergeConflictRow {
-                    field: r.try_get("field")?,
-                    kept: decode("merge conflict value", &r.try_get::<String, _>("kept")?)?,
-                    other: decode("merge conflict value", &r.try_get::<String, _>("other")?)?,
-                    other_asset: AssetId(r.try_get("other_asset")?),
-                    other_locations: locations.into_iter().map(LocationId).collect(),
-                    batch: r.try_get("batch_id")?,
-                })
-            })
-            .collect()
+                out.entry(AssetId(r.try_get("asset_id")?))
+                    .or_default()
+                    .push(MergeConflictRow {
+                        field: r.try_get("field")?,
+                        kept: decode("merge conflict value", &r.try_get::<String, _>("kept")?)?,
+                        other: decode("merge conflict value", &r.try_get::<String, _>("other")?)?,
+                        other_asset: AssetId(r.try_get("other_asset")?),
+                        other_locations: locations.into_iter().map(LocationId).collect(),
+                        batch: r.try_get("batch_id")?,
+                    });
+            }
+        }
+        Ok(out)
     }
+}
+
+impl MergeOutcome {
+    /// The edit batch of these merges, created at the first.
+    async fn batch(
+        &mut self,
+        tx: &mut SqliteConnection,
+        author: &str,
+        command: &str,
+        now: i64,
+    ) -> Result<i64> {
+        if let Some(b) = self.batch {
+            return Ok(b);
+        }
+        let b: i64 = sqlx::query_scalar(
+            "INSERT INTO edit_batches (author, command, created_at) VALUES (?, ?, ?) \
+             RETURNING id",
+        )
+        .bind(author)
+        .bind(command)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        self.batch = Some(b);
+        Ok(b)
+    }
+
+    /// Merges one asset into another, with everything of its own combined ([`merge_one`]).
+    #[allow(clippy::too_many_arguments)]
+    async fn merge(
+        &mut self,
+        tx: &mut SqliteConnection,
+        author: &str,
+        command: &str,
+        now: i64,
+        survivor: i64,
+        merged: i64,
+        content_hash: &str,
+    ) -> Result<()> {
+        let batch = self.batch(tx, author, command, now).await?;
+        let conflicts = merge_one(
+            tx,
+            batch,
+            AssetId(survivor),
+            AssetId(merged),
+            content_hash,
+            now,
+        )
+        .await?;
+        self.merges.push(MergeDone {
+            survivor: AssetId(survivor),
+            merged: AssetId(merged),
+            content_hash: content_hash.to_owned(),
+            conflicts,
+        });
+        Ok(())
+    }
+}
+
+/// The assets of each group's media copies that hold its content (by group index, oldest
+/// first), leaving out assets an undone merge split off that content. One statement for all
+/// groups, through a temporary table of their locations.
+async fn group_assets(
+    tx: &mut SqliteConnection,
+    groups: &[&IdenticalCopies],
+) -> Result<HashMap<usize, Vec<i64>>> {
+    sqlx::query(
+        "CREATE TEMP TABLE IF NOT EXISTS merge_input \
+         (grp INTEGER NOT NULL, location_id INTEGER NOT NULL, content_hash TEXT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM temp.merge_input")
+        .execute(&mut *tx)
+        .await?;
+    let rows: Vec<(usize, i64, &str)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, group)| {
+            group
+                .locations
+                .iter()
+                .map(move |l| (g, l.0, group.content_hash.as_str()))
+        })
+        .collect();
+    for chunk in rows.chunks(2000) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO temp.merge_input (grp, location_id, content_hash) ");
+        q.push_values(chunk, |mut b, &(g, location, hash)| {
+            b.push_bind(g as i64).push_bind(location).push_bind(hash);
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    let found: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT DISTINCT i.grp, a.id, a.created_at FROM temp.merge_input i \
+         JOIN locations l ON l.id = i.location_id JOIN assets a ON a.id = l.asset_id \
+         WHERE l.role = 'media' AND l.content_hash = i.content_hash \
+         AND NOT EXISTS (SELECT 1 FROM asset_merges m WHERE m.merged_id = a.id \
+             AND m.content_hash = i.content_hash AND m.undone_at IS NOT NULL) \
+         ORDER BY i.grp, a.created_at, a.id",
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|(g, a, _): (i64, i64, i64)| (g, a))
+    .collect();
+    sqlx::query("DELETE FROM temp.merge_input")
+        .execute(&mut *tx)
+        .await?;
+    let mut out: HashMap<usize, Vec<i64>> = HashMap::new();
+    for (g, asset) in found {
+        out.entry(g as usize).or_default().push(asset);
+    }
+    Ok(out)
+}
+
+/// Which of `assets` have values of their own that a merge must combine: user values not tied
+/// to a location, or collection memberships.
+async fn with_values_of_their_own(
+    tx: &mut SqliteConnection,
+    assets: &[i64],
+) -> Result<HashSet<i64>> {
+    let mut out = HashSet::new();
+    for chunk in assets.chunks(2000) {
+        let ids = ids_list(chunk);
+        // Ids are numbers, so they can be written into the statement.
+        let found: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT asset_id FROM claims WHERE asset_id IN ({ids}) AND location_id IS NULL \
+             AND source = 'user' \
+             UNION SELECT asset_id FROM collection_assets WHERE asset_id IN ({ids})"
+        )))
+        .fetch_all(&mut *tx)
+        .await?;
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Merges each `(survivor, merged, content hash)` of `pairs` — merged assets with no user values
+/// and no collections, each in one pair only — in a few statements for all of them: the same
+/// outcome and the same undo snapshot as [`merge_one`].
+async fn merge_plain(
+    tx: &mut SqliteConnection,
+    batch: i64,
+    pairs: &[(i64, i64, &str)],
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "CREATE TEMP TABLE IF NOT EXISTS merge_plan \
+         (merged INTEGER PRIMARY KEY, survivor INTEGER NOT NULL, content_hash TEXT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM temp.merge_plan")
+        .execute(&mut *tx)
+        .await?;
+    for chunk in pairs.chunks(2000) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO temp.merge_plan (survivor, merged, content_hash) ");
+        q.push_values(chunk, |mut b, &(survivor, merged, hash)| {
+            b.push_bind(survivor).push_bind(merged).push_bind(hash);
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    // The snapshots first, while the merged assets still hold what they had. `json()` keeps
+    // each list a list inside the object.
+    sqlx::query(
+        "INSERT INTO asset_merges (batch_id, survivor_id, merged_id, content_hash, snapshot, \
+         merged_at) \
+         SELECT ?1, p.survivor, p.merged, p.content_hash, json_object( \
+           'title', a.title, 'media_type', a.media_type, \
+           'created_at', a.created_at, 'updated_at', a.updated_at, \
+           'locations', json((SELECT json_group_array(id) FROM \
+               (SELECT id FROM locations WHERE asset_id = p.merged ORDER BY id))), \
+           'other_claims', json((SELECT json_group_array(id) FROM claims \
+               WHERE asset_id = p.merged AND location_id IS NULL AND source <> 'user')), \
+           'user', json('[]'), 'collections', json('[]'), \
+           'edits', json((SELECT json_group_array(id) FROM edits WHERE asset_id = p.merged)), \
+           'jobs', json((SELECT json_group_array(id) FROM jobs WHERE asset_id = p.merged)), \
+           'conflicts', json((SELECT json_group_array(id) FROM merge_conflicts \
+               WHERE asset_id = p.merged))), ?2 \
+         FROM temp.merge_plan p JOIN assets a ON a.id = p.merged ORDER BY p.rowid",
+    )
+    .bind(batch)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    // Locations, every claim (none is a user value without a location here), the journal,
+    // jobs and earlier conflicts follow the content to the survivor.
+    for statement in [
+        "UPDATE locations SET asset_id = p.survivor FROM temp.merge_plan p \
+         WHERE locations.asset_id = p.merged",
+        "UPDATE claims SET asset_id = p.survivor FROM temp.merge_plan p \
+         WHERE claims.asset_id = p.merged",
+        "UPDATE edits SET asset_id = p.survivor FROM temp.merge_plan p \
+         WHERE edits.asset_id = p.merged",
+        "UPDATE jobs SET asset_id = p.survivor FROM temp.merge_plan p \
+         WHERE jobs.asset_id = p.merged",
+        "UPDATE merge_conflicts SET asset_id = p.survivor FROM temp.merge_plan p \
+         WHERE merge_conflicts.asset_id = p.merged",
+        "DELETE FROM assets WHERE id IN (SELECT merged FROM temp.merge_plan)",
+    ] {
+        sqlx::query(statement).execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "UPDATE assets SET updated_at = ? WHERE id IN (SELECT survivor FROM temp.merge_plan)",
+    )
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM temp.merge_plan")
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// Merges `merged` into `survivor` inside the caller's transaction; returns the conflicts met.

@@ -389,6 +389,7 @@ impl Library {
 
     /// Finds duplicates as `options` say.
     pub async fn find_dupes_with(&self, options: &DupesOptions) -> Result<DupesReport> {
+        let started = std::time::Instant::now();
         let files = self.catalog.local_files().await?;
         let known = self.catalog.file_hashes().await?;
         let cache: MemoryCache = known
@@ -427,6 +428,7 @@ impl Library {
         })
         .await
         .map_err(|e| Error::Internal(format!("hashing failed: {e}")))?;
+        tracing::debug!(elapsed = ?started.elapsed(), "hashed");
         if options.record {
             // Keep what was learnt for the next run.
             let before: HashSet<FileHashRow> = known.into_iter().collect();
@@ -445,6 +447,7 @@ impl Library {
                 .filter(|r| !before.contains(r))
                 .collect();
             self.catalog.put_file_hashes(&fresh).await?;
+            tracing::debug!(elapsed = ?started.elapsed(), "hash cache stored");
         }
 
         let by_path: HashMap<&Path, &LocalFile> =
@@ -458,14 +461,20 @@ impl Library {
         let mut hashes = Vec::new();
         let mut identical = Vec::new();
         for group in &exact.groups {
-            let members: Vec<DupeMember> = group
+            let hash = group.hash.to_string();
+            let files: Vec<&LocalFile> = group
                 .copies
                 .iter()
-                .filter_map(|c| by_path.get(c.facts.path.as_path()).map(|f| member(f)))
+                .filter_map(|c| by_path.get(c.facts.path.as_path()).copied())
                 .collect();
-            for m in &members {
-                hashes.push((m.location_id, group.hash.to_string()));
-            }
+            // Only hashes not recorded yet are written.
+            hashes.extend(
+                files
+                    .iter()
+                    .filter(|f| f.content_hash.as_deref() != Some(hash.as_str()))
+                    .map(|f| (f.location, hash.clone())),
+            );
+            let members: Vec<DupeMember> = files.into_iter().map(member).collect();
             identical.push(IdenticalCopies {
                 content_hash: group.hash.to_string(),
                 locations: members
@@ -487,6 +496,7 @@ impl Library {
         }
         if options.record {
             self.catalog.set_content_hashes(&hashes).await?;
+            tracing::debug!(elapsed = ?started.elapsed(), "content hashes stored");
             let merged = self
                 .catalog
                 .merge_identical(
@@ -497,6 +507,7 @@ impl Library {
                 .await?;
             report.merge_batch = merged.batch;
             report.merged = merged.merges;
+            tracing::debug!(elapsed = ?started.elapsed(), "copies merged");
         }
         if options.near {
             let media = files.clone();
@@ -519,6 +530,7 @@ impl Library {
             report.errors.extend(groups.1);
         }
         self.annotate(&mut report.groups).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "groups annotated");
         Ok(report)
     }
 
@@ -531,6 +543,15 @@ impl Library {
             .collect();
         let assets = self.catalog.location_assets(&ids).await?;
         let quality = self.catalog.location_quality(&ids).await?;
+        let merged: Vec<AssetId> = groups
+            .iter()
+            .filter(|g| g.kind == "exact")
+            .flat_map(|g| g.members.iter())
+            .filter_map(|m| assets.get(&m.location_id).copied())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut conflicts = self.merge_conflicts_of(&merged).await?;
         for group in groups {
             for m in &mut group.members {
                 m.asset_id = assets.get(&m.location_id).copied();
@@ -547,7 +568,7 @@ impl Library {
                 group.asset_id = media.into_iter().next().flatten();
             }
             if let Some(asset) = group.asset_id {
-                group.conflicts = self.merge_conflicts(asset).await?;
+                group.conflicts = conflicts.remove(&asset).unwrap_or_default();
             }
             let policy = if group.kind == "exact" {
                 KeepPolicy::Oldest
@@ -563,27 +584,38 @@ impl Library {
 
     /// The standing conflicts of merges into `asset`, with the other copies' URIs.
     pub(crate) async fn merge_conflicts(&self, asset: AssetId) -> Result<Vec<MergeConflict>> {
-        let rows = self.catalog.merge_conflicts(asset).await?;
-        if rows.is_empty() {
-            return Ok(Vec::new());
+        let mut all = self.merge_conflicts_of(&[asset]).await?;
+        Ok(all.remove(&asset).unwrap_or_default())
+    }
+
+    /// [`Library::merge_conflicts`] of many assets, by asset (those without any left out).
+    async fn merge_conflicts_of(
+        &self,
+        assets: &[AssetId],
+    ) -> Result<HashMap<AssetId, Vec<MergeConflict>>> {
+        let mut out = HashMap::new();
+        for (asset, rows) in self.catalog.merge_conflicts_of(assets).await? {
+            // Few assets have conflicts: their views (for the other copies' URIs) one by one.
+            let view = self.catalog.asset(asset).await?;
+            let uri = |id: &LocationId| {
+                view.as_ref()
+                    .and_then(|v| v.locations.iter().find(|l| l.id == *id))
+                    .map(|l| l.uri.clone())
+            };
+            let conflicts = rows
+                .into_iter()
+                .map(|r| MergeConflict {
+                    other_locations: r.other_locations.iter().filter_map(&uri).collect(),
+                    field: r.field,
+                    kept: r.kept,
+                    other: r.other,
+                    other_asset: r.other_asset,
+                    batch: r.batch,
+                })
+                .collect();
+            out.insert(asset, conflicts);
         }
-        let view = self.catalog.asset(asset).await?;
-        let uri = |id: &LocationId| {
-            view.as_ref()
-                .and_then(|v| v.locations.iter().find(|l| l.id == *id))
-                .map(|l| l.uri.clone())
-        };
-        Ok(rows
-            .into_iter()
-            .map(|r| MergeConflict {
-                other_locations: r.other_locations.iter().filter_map(&uri).collect(),
-                field: r.field,
-                kept: r.kept,
-                other: r.other,
-                other_asset: r.other_asset,
-                batch: r.batch,
-            })
-            .collect())
+        Ok(out)
     }
 
     /// Removes the extra copies of duplicates by `options.policy` (moved into the quarantine

@@ -669,3 +669,79 @@ async fn a_merged_asset_keeps_the_claims_of_every_copy_with_their_location() {
     assert_eq!(merged.metadata.get("width"), Some(&serde_json::json!(320)));
     f.assert_consistent().await;
 }
+
+#[tokio::test]
+async fn many_copies_merge_in_one_batch_and_undo_puts_every_asset_back_as_it_was() {
+    let f = Fixture::new().await;
+    // Ten contents of three copies each, with nothing of their own to combine (the set-based
+    // path of the catalog) ...
+    let mut paths = Vec::new();
+    for n in 0..10u64 {
+        let bytes = clip(100 + n, 50_000 + n as usize);
+        for dir in ["A", "B", "C"] {
+            paths.push(f.write(&format!("{dir}/clip_{n}.mov"), &bytes));
+        }
+    }
+    // ... and one whose younger copy has a user title (merged one by one, in the same batch).
+    let pair = [
+        f.write("D/named.mov", &clip(300, 40_000)),
+        f.write("E/named.mov", &clip(300, 40_000)),
+    ];
+    paths.extend(pair.iter().cloned());
+    f.scan().await;
+    let mut pair_ids = [
+        asset_of(&f, &pair[0]).await.id,
+        asset_of(&f, &pair[1]).await.id,
+    ];
+    let younger = if pair_ids[0] < pair_ids[1] {
+        &pair[1]
+    } else {
+        &pair[0]
+    };
+    set(&f, younger, &["title=Named at the harbour"]).await;
+    pair_ids.sort();
+    let mut before = Vec::new();
+    for path in &paths {
+        let view = asset_of(&f, path).await;
+        before.push(serde_json::to_value(&view).expect("json"));
+    }
+    let assets_before = f.stats().await.assets;
+
+    let found = f.library.find_dupes(false).await.expect("dupes");
+    assert_eq!(found.groups.len(), 11);
+    assert_eq!(found.merged.len(), 21, "{:?}", found.merged);
+    assert_eq!(f.stats().await.assets, assets_before - 21);
+    for (n, copies) in paths.chunks(3).take(10).enumerate() {
+        let mut ids = Vec::new();
+        for path in copies {
+            ids.push(asset_of(&f, path).await.id);
+        }
+        assert!(ids.iter().all(|&id| id == ids[0]), "content {n}: {ids:?}");
+        let expect = before[n * 3..n * 3 + 3]
+            .iter()
+            .map(|v| v["id"].as_i64().expect("id"))
+            .min();
+        assert_eq!(Some(ids[0].0), expect, "the oldest asset stays");
+        assert_eq!(asset_of(&f, &copies[0]).await.locations.len(), 3);
+    }
+    let named = asset_of(&f, &pair[0]).await;
+    assert_eq!(named.id, pair_ids[0]);
+    assert_eq!(
+        named.title, "Named at the harbour",
+        "a user value joins the survivor"
+    );
+    f.assert_consistent().await;
+
+    let undone = f
+        .library
+        .undo(found.merge_batch)
+        .await
+        .expect("undo of the merges");
+    assert_eq!(Some(undone.batch), found.merge_batch);
+    assert_eq!(f.stats().await.assets, assets_before);
+    for (path, was) in paths.iter().zip(&before) {
+        let now = serde_json::to_value(asset_of(&f, path).await).expect("json");
+        assert_eq!(&now, was, "{} is back as it was", path.display());
+    }
+    f.assert_consistent().await;
+}
