@@ -1,5 +1,6 @@
 //! Content identity (the hash cache) and the journal of removed duplicate copies.
 
+use crate::locations::{record_fields, record_number, record_optional};
 use crate::{now_secs, Catalog, Result};
 use sqlx::{QueryBuilder, Row, Sqlite};
 use std::collections::HashMap;
@@ -50,6 +51,27 @@ pub struct LocalFile {
     pub role: String,
     /// The content hash recorded for it, if any.
     pub content_hash: Option<String>,
+}
+
+fn local_file(record: &[u8], source: SourceId, root: &Path) -> Result<LocalFile> {
+    let what = "local files";
+    let f = record_fields(what, record, 10)?;
+    let number = |i: usize| record_number(what, record, f[i]);
+    let optional = |i: usize| record_optional(what, record, f[i]);
+    let text = |i: usize| String::from_utf8_lossy(f[i]).into_owned();
+    Ok(LocalFile {
+        location: LocationId(number(0)?),
+        source,
+        path: trove_core::RelPath::from_bytes(f[9].to_vec()).to_path(root),
+        size: number(1)? as u64,
+        mtime_ns: optional(2)?,
+        device: optional(3)?.map(|d| d as u64),
+        inode: optional(4)?.map(|i| i as u64),
+        asset: optional(5)?.map(AssetId),
+        role: if f[6] == b"1" { "sidecar" } else { "media" }.to_owned(),
+        media_type: text(7),
+        content_hash: (!f[8].is_empty()).then(|| text(8)),
+    })
 }
 
 /// What a quality policy compares, from a location's probe claims.
@@ -123,34 +145,40 @@ impl Catalog {
     }
 
     /// Every present file of the online local sources.
+    ///
+    /// As [`Catalog::known_locations`] does, the rows come as one value SQLite concatenates
+    /// (streaming thousands of rows through the driver costs microseconds each).
     pub async fn local_files(&self) -> Result<Vec<LocalFile>> {
-        let rows = sqlx::query(
-            "SELECT l.id, l.source_id, l.rel_path, l.size, l.mtime_ns, l.device, l.inode, \
-             l.media_type, l.asset_id, l.role, l.content_hash, s.root \
-             FROM locations l JOIN sources s ON s.id = l.source_id \
-             WHERE l.state = 'present' AND s.kind = 'local' AND s.online = 1 AND s.root IS NOT NULL",
+        let roots: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT id, root FROM sources \
+             WHERE kind = 'local' AND online = 1 AND root IS NOT NULL",
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let root: Vec<u8> = r.try_get("root")?;
-                let rel = trove_core::RelPath::from_bytes(r.try_get("rel_path")?);
-                Ok(LocalFile {
-                    location: LocationId(r.try_get("id")?),
-                    source: SourceId(r.try_get("source_id")?),
-                    path: rel.to_path(&path_from_bytes(&root)),
-                    size: r.try_get::<i64, _>("size")? as u64,
-                    mtime_ns: r.try_get("mtime_ns")?,
-                    device: r.try_get::<Option<i64>, _>("device")?.map(|d| d as u64),
-                    inode: r.try_get::<Option<i64>, _>("inode")?.map(|i| i as u64),
-                    media_type: r.try_get("media_type")?,
-                    asset: r.try_get::<Option<i64>, _>("asset_id")?.map(AssetId),
-                    role: r.try_get("role")?,
-                    content_hash: r.try_get("content_hash")?,
-                })
-            })
-            .collect()
+        let mut out = Vec::new();
+        for (source, root) in roots {
+            let root = path_from_bytes(&root);
+            // One record per location: `id,size,mtime,device,inode,asset,ROLE,media_type,
+            // content_hash,PATH` then a NUL byte; ROLE is 1 for a sidecar; PATH, the raw bytes
+            // of the path, is last so that commas in it are harmless.
+            let records: Option<Vec<u8>> = sqlx::query_scalar(
+                "SELECT CAST(group_concat(id || ',' || size || ',' || coalesce(mtime_ns, '') \
+                 || ',' || coalesce(device, '') || ',' || coalesce(inode, '') || ',' \
+                 || coalesce(asset_id, '') || ',' || (role = 'sidecar') || ',' || media_type \
+                 || ',' || coalesce(content_hash, '') || ',' || rel_path, char(0)) AS BLOB) \
+                 FROM locations WHERE source_id = ? AND state = 'present'",
+            )
+            .bind(source)
+            .fetch_one(&self.pool)
+            .await?;
+            for record in records.as_deref().unwrap_or_default().split(|&b| b == 0) {
+                if record.is_empty() {
+                    continue;
+                }
+                out.push(local_file(record, SourceId(source), &root)?);
+            }
+        }
+        Ok(out)
     }
 
     /// Records the content hash of locations (a few statements for any number of them).

@@ -433,48 +433,69 @@ const KNOWN_RECORDS: &str = "SELECT CAST(group_concat(id || ',' || size || ',' \
     FROM locations";
 
 fn parse_known(record: &[u8]) -> Result<KnownLocation> {
-    let bad = || Error::Decode {
-        what: "known locations",
-        message: format!("unexpected record {:?}", String::from_utf8_lossy(record)),
-    };
-    let mut fields = record.splitn(7, |&b| b == b',');
-    let mut next = || fields.next().ok_or_else(bad);
-    let number = |s: &[u8]| {
-        std::str::from_utf8(s)
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok())
-            .ok_or_else(bad)
-    };
-    let optional = |s: &[u8]| {
-        if s.is_empty() {
-            Ok(None)
-        } else {
-            number(s).map(Some)
-        }
-    };
-    let id = number(next()?)?;
-    let size = number(next()?)?;
-    let mtime_ns = optional(next()?)?;
-    let device = optional(next()?)?;
-    let inode = optional(next()?)?;
-    let flags = next()?;
-    let path = next()?;
+    let what = "known locations";
+    let f = record_fields(what, record, 7)?;
+    let number = |i: usize| record_number(what, record, f[i]);
+    let optional = |i: usize| record_optional(what, record, f[i]);
     Ok(KnownLocation {
-        id: LocationId(id),
-        rel_path: RelPath::from_bytes(path.to_vec()),
-        size: size as u64,
-        mtime_ns,
-        device: device.map(|d| d as u64),
-        inode: inode.map(|i| i as u64),
-        state: match flags.first() {
+        id: LocationId(number(0)?),
+        rel_path: RelPath::from_bytes(f[6].to_vec()),
+        size: number(1)? as u64,
+        mtime_ns: optional(2)?,
+        device: optional(3)?.map(|d| d as u64),
+        inode: optional(4)?.map(|i| i as u64),
+        state: match f[5].first() {
             Some(b'1') => LocationState::Present,
             _ => LocationState::Missing,
         },
-        role: match flags.get(1) {
+        role: match f[5].get(1) {
             Some(b'1') => Role::Sidecar,
             _ => Role::Media,
         },
     })
+}
+
+/// The `n` comma-separated fields of one record of a `group_concat` (as [`KNOWN_RECORDS`]
+/// makes them); the last one may hold commas.
+pub(crate) fn record_fields<'a>(
+    what: &'static str,
+    record: &'a [u8],
+    n: usize,
+) -> Result<Vec<&'a [u8]>> {
+    let fields: Vec<&[u8]> = record.splitn(n, |&b| b == b',').collect();
+    if fields.len() == n {
+        Ok(fields)
+    } else {
+        Err(bad_record(what, record))
+    }
+}
+
+/// A number field of a record.
+pub(crate) fn record_number(what: &'static str, record: &[u8], field: &[u8]) -> Result<i64> {
+    std::str::from_utf8(field)
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .ok_or_else(|| bad_record(what, record))
+}
+
+/// A number field of a record that may be empty (NULL).
+pub(crate) fn record_optional(
+    what: &'static str,
+    record: &[u8],
+    field: &[u8],
+) -> Result<Option<i64>> {
+    if field.is_empty() {
+        Ok(None)
+    } else {
+        record_number(what, record, field).map(Some)
+    }
+}
+
+fn bad_record(what: &'static str, record: &[u8]) -> Error {
+    Error::Decode {
+        what,
+        message: format!("unexpected record {:?}", String::from_utf8_lossy(record)),
+    }
 }
 
 /// Assets are never sidecars; a sidecar's own type is kept on its location.

@@ -392,6 +392,7 @@ impl Library {
         let started = std::time::Instant::now();
         let files = self.catalog.local_files().await?;
         let known = self.catalog.file_hashes().await?;
+        tracing::debug!(elapsed = ?started.elapsed(), files = files.len(), "catalog read");
         let cache: MemoryCache = known
             .iter()
             .filter(|r| r.scheme == i64::from(PARTIAL_SCHEME))
