@@ -26,6 +26,21 @@ pub struct FileHashRow {
     pub full: Option<Vec<u8>>,
 }
 
+/// The near-duplicate fingerprint of one version of a file, or why it could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearPrintRow {
+    /// Device number.
+    pub device: u64,
+    /// Inode number.
+    pub inode: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time in nanoseconds.
+    pub mtime_ns: i64,
+    /// The encoded fingerprint, or the reason there is none.
+    pub print: std::result::Result<Vec<u8>, String>,
+}
+
 /// A present local file, as duplicate finding needs it.
 #[derive(Debug, Clone)]
 pub struct LocalFile {
@@ -137,6 +152,52 @@ impl Catalog {
                     .push_bind(r.scheme)
                     .push_bind(r.partial.clone())
                     .push_bind(r.full.clone());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every stored near-duplicate fingerprint (and failure).
+    pub async fn near_prints(&self) -> Result<Vec<NearPrintRow>> {
+        let rows =
+            sqlx::query("SELECT device, inode, size, mtime_ns, print, error FROM near_prints")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                let print: Option<Vec<u8>> = r.try_get("print")?;
+                let error: Option<String> = r.try_get("error")?;
+                Ok(NearPrintRow {
+                    device: r.try_get::<i64, _>("device")? as u64,
+                    inode: r.try_get::<i64, _>("inode")? as u64,
+                    size: r.try_get::<i64, _>("size")? as u64,
+                    mtime_ns: r.try_get("mtime_ns")?,
+                    print: print.ok_or_else(|| error.unwrap_or_default()),
+                })
+            })
+            .collect()
+    }
+
+    /// Stores near-duplicate fingerprints (replacing those of the same file versions).
+    pub async fn put_near_prints(&self, rows: &[NearPrintRow]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for chunk in rows.chunks(500) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT OR REPLACE INTO near_prints \
+                 (device, inode, size, mtime_ns, print, error) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.device as i64)
+                    .push_bind(r.inode as i64)
+                    .push_bind(r.size as i64)
+                    .push_bind(r.mtime_ns)
+                    .push_bind(r.print.as_ref().ok().cloned())
+                    .push_bind(r.print.as_ref().err().cloned());
             });
             q.build().execute(&mut *tx).await?;
         }

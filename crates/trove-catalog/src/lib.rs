@@ -23,7 +23,7 @@ mod sources;
 mod views;
 
 pub use collections::{Collection, Journal, NewCollection};
-pub use dupes::{quarantine_path, FileHashRow, LocalFile, Quality, Removal};
+pub use dupes::{quarantine_path, FileHashRow, LocalFile, NearPrintRow, Quality, Removal};
 pub use edits::{Edit, UndoReport};
 pub use error::{Error, Result};
 pub use follow::{AssetRecord, ChangedAssets};

@@ -126,6 +126,10 @@ enum Command {
         /// Also group look-alike pictures and videos (re-encodes, resizes, trims).
         #[arg(long)]
         near: bool,
+        /// How alike look-alikes must be, from 0 to 1 (default 0.9 for pictures: share of
+        /// equal hash bits; 0.8 for videos: share of alike frames at the best offset).
+        #[arg(long, requires = "near")]
+        min_similarity: Option<f32>,
         /// Print one JSON document: {"groups":[{"kind","size","members":[LOCATION...]}]}.
         #[arg(long)]
         json: bool,
@@ -172,6 +176,9 @@ enum DupesCommand {
         /// Also remove look-alikes (re-encodes, resizes, trims) other than the keeper.
         #[arg(long)]
         near: bool,
+        /// How alike look-alikes must be, from 0 to 1 (as for `dupes --min-similarity`).
+        #[arg(long, requires = "near")]
+        min_similarity: Option<f32>,
         /// Treat copies in other storage tiers (local and S3, S3 and archive) as clutter too;
         /// by default they are kept as backups.
         #[arg(long)]
@@ -629,9 +636,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Dupes {
             command: None,
             near,
+            min_similarity,
             json,
         } => {
-            let report = library.find_dupes(near).await?;
+            let report = library
+                .find_dupes_with(&trove_engine::DupesOptions {
+                    near,
+                    min_similarity,
+                    ..Default::default()
+                })
+                .await?;
             if json {
                 print_json(&report)?;
             } else {
@@ -677,6 +691,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     policy,
                     source,
                     near,
+                    min_similarity,
                     across_tiers,
                     dry_run: _,
                     apply,
@@ -696,6 +711,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 policy,
                 apply,
                 near,
+                min_similarity,
                 across_tiers,
             };
             let report = library.remove_dupes(&options, &line).await?;

@@ -15,7 +15,9 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use trove_catalog::{FileHashRow, IdenticalCopies, LocalFile, MergeDone, Quality, Removal};
+use trove_catalog::{
+    FileHashRow, IdenticalCopies, LocalFile, MergeDone, NearPrintRow, Quality, Removal,
+};
 use trove_core::{file_uri, AssetId, LocationId, MergeConflict, SourceId};
 use trove_hash::near::{self, Fingerprint, VideoOptions};
 use trove_hash::{CacheKey, CachedHashes, ContentHash, FileFacts, MemoryCache, PARTIAL_SCHEME};
@@ -130,6 +132,9 @@ pub struct DupesReport {
     /// The edit batch of those merges (`trove undo BATCH` splits them back).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merge_batch: Option<i64>,
+    /// Pictures and videos fingerprinted by this run (with `near`; the others' prints were
+    /// kept from an earlier run).
+    pub near_printed: u64,
 }
 
 /// How [`Library::find_dupes_with`] runs.
@@ -140,6 +145,9 @@ pub struct DupesOptions {
     /// Record what hashing learnt: the hash cache, each copy's content hash, and copies of one
     /// content attached to one asset. Off, the catalog is not written at all (a dry run).
     pub record: bool,
+    /// How alike, from 0 to 1, look-alikes must be to be grouped; none: the defaults
+    /// ([`near::STILL_THRESHOLD`] for pictures, [`near::VIDEO_THRESHOLD`] for videos).
+    pub min_similarity: Option<f32>,
 }
 
 impl Default for DupesOptions {
@@ -147,6 +155,7 @@ impl Default for DupesOptions {
         DupesOptions {
             near: false,
             record: true,
+            min_similarity: None,
         }
     }
 }
@@ -160,6 +169,8 @@ pub struct RemoveOptions {
     pub apply: bool,
     /// Also remove look-alikes (re-encodes, resizes, trims) other than the keeper.
     pub near: bool,
+    /// How alike look-alikes must be ([`DupesOptions::min_similarity`]).
+    pub min_similarity: Option<f32>,
     /// Treat copies in other storage tiers (a local copy and its S3 archive) as clutter too;
     /// off, they are kept as backups.
     pub across_tiers: bool,
@@ -511,11 +522,37 @@ impl Library {
             tracing::debug!(elapsed = ?started.elapsed(), "copies merged");
         }
         if options.near {
+            if let Some(s) = options.min_similarity.filter(|s| !(0.0..=1.0).contains(s)) {
+                return Err(Error::InvalidInput(format!(
+                    "min similarity {s}: give a number from 0 to 1"
+                )));
+            }
+            let known: HashMap<CacheKey, std::result::Result<Vec<u8>, String>> = self
+                .catalog
+                .near_prints()
+                .await?
+                .into_iter()
+                .map(|r| {
+                    let key = CacheKey {
+                        dev: r.device,
+                        ino: r.inode,
+                        size: r.size,
+                        mtime_ns: r.mtime_ns,
+                    };
+                    (key, r.print)
+                })
+                .collect();
             let media = files.clone();
-            let groups = tokio::task::spawn_blocking(move || near_groups(media))
-                .await
-                .map_err(|e| Error::Internal(format!("near-duplicate prints failed: {e}")))?;
-            for (score, group) in groups.0 {
+            let min_similarity = options.min_similarity;
+            let near =
+                tokio::task::spawn_blocking(move || near_groups(media, &known, min_similarity))
+                    .await
+                    .map_err(|e| Error::Internal(format!("near-duplicate prints failed: {e}")))?;
+            report.near_printed = near.fresh.len() as u64;
+            if options.record {
+                self.catalog.put_near_prints(&near.fresh).await?;
+            }
+            for (score, group) in near.groups {
                 let size = group.iter().map(|f| f.size).max().unwrap_or(0);
                 report.groups.push(DupeGroup {
                     kind: "near",
@@ -528,7 +565,7 @@ impl Library {
                     suggested_keeper: None,
                 });
             }
-            report.errors.extend(groups.1);
+            report.errors.extend(near.errors);
         }
         self.annotate(&mut report.groups).await?;
         tracing::debug!(elapsed = ?started.elapsed(), "groups annotated");
@@ -632,6 +669,7 @@ impl Library {
             .find_dupes_with(&DupesOptions {
                 near: options.near,
                 record: apply,
+                min_similarity: options.min_similarity,
             })
             .await?;
         let sources = self.catalog.sources().await?;
@@ -838,41 +876,102 @@ impl Library {
 /// Look-alike files with the weakest similarity among them.
 type Scored = (f32, Vec<LocalFile>);
 
-/// Near-duplicate groups among pictures and videos, with the files that could not be printed.
-fn near_groups(media: Vec<LocalFile>) -> (Vec<Scored>, Vec<String>) {
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
-    for (kind, threshold) in [
+/// What [`near_groups`] found and made.
+struct NearOutcome {
+    groups: Vec<Scored>,
+    /// Files that could not be printed (now or when they were first tried), each naming its path.
+    errors: Vec<String>,
+    /// Prints (and failures) made now, for the catalog.
+    fresh: Vec<NearPrintRow>,
+}
+
+/// Near-duplicate groups among pictures and videos. Prints of file versions in `known` are
+/// reused (a failure there is reported again, not retried); the others are made in parallel.
+fn near_groups(
+    media: Vec<LocalFile>,
+    known: &HashMap<CacheKey, std::result::Result<Vec<u8>, String>>,
+    min_similarity: Option<f32>,
+) -> NearOutcome {
+    use rayon::prelude::*;
+    let mut out = NearOutcome {
+        groups: Vec::new(),
+        errors: Vec::new(),
+        fresh: Vec::new(),
+    };
+    for (kind, default) in [
         ("image", near::STILL_THRESHOLD),
         ("video", near::VIDEO_THRESHOLD),
     ] {
+        let files: Vec<&LocalFile> = media.iter().filter(|f| f.media_type == kind).collect();
+        let printed: Vec<(
+            std::result::Result<Fingerprint, String>,
+            Option<NearPrintRow>,
+        )> = files
+            .par_iter()
+            .map(|file| {
+                let key = cache_key(file);
+                match key.and_then(|k| known.get(&k)) {
+                    Some(Err(reason)) => return (Err(reason.clone()), None),
+                    Some(Ok(bytes)) => {
+                        // A print of another encoding version is made again.
+                        if let Ok(print) = Fingerprint::from_bytes(bytes) {
+                            return (Ok(print), None);
+                        }
+                    }
+                    None => {}
+                }
+                let print = if kind == "image" {
+                    near::still_print(&file.path).map(Fingerprint::Still)
+                } else {
+                    let options = VideoOptions {
+                        timeout: Duration::from_secs(600),
+                    };
+                    near::video_print(&file.path, &options).map(Fingerprint::Video)
+                }
+                .map_err(|e| e.to_string());
+                let row = key.map(|k| NearPrintRow {
+                    device: k.dev,
+                    inode: k.ino,
+                    size: k.size,
+                    mtime_ns: k.mtime_ns,
+                    print: print
+                        .as_ref()
+                        .map(Fingerprint::to_bytes)
+                        .map_err(Clone::clone),
+                });
+                (print, row)
+            })
+            .collect();
         let mut prints = Vec::new();
-        let mut files = Vec::new();
-        for file in media.iter().filter(|f| f.media_type == kind) {
-            let print = if kind == "image" {
-                near::still_print(&file.path).map(Fingerprint::Still)
-            } else {
-                let options = VideoOptions {
-                    timeout: Duration::from_secs(600),
-                };
-                near::video_print(&file.path, &options).map(Fingerprint::Video)
-            };
+        let mut kept = Vec::new();
+        for (file, (print, row)) in files.into_iter().zip(printed) {
+            out.fresh.extend(row);
             match print {
                 Ok(print) => {
                     prints.push(print);
-                    files.push(file.clone());
+                    kept.push(file);
                 }
-                Err(e) => errors.push(e.to_string()),
+                Err(e) => out.errors.push(e),
             }
         }
-        for group in near::near_groups(&prints, threshold) {
-            out.push((
+        for group in near::near_groups(&prints, min_similarity.unwrap_or(default)) {
+            out.groups.push((
                 group.score,
-                group.members.iter().map(|&i| files[i].clone()).collect(),
+                group.members.iter().map(|&i| kept[i].clone()).collect(),
             ));
         }
     }
-    (out, errors)
+    out
+}
+
+/// What identifies the version of a file without reading it, when the catalog knows it all.
+fn cache_key(file: &LocalFile) -> Option<CacheKey> {
+    Some(CacheKey {
+        dev: file.device?,
+        ino: file.inode?,
+        size: file.size,
+        mtime_ns: file.mtime_ns?,
+    })
 }
 
 #[cfg(test)]

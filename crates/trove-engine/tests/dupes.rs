@@ -4,7 +4,7 @@
 use crate::{extract, ffmpeg, Fixture, MP4};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use trove_engine::{Assignment, KeepPolicy, RemoveOptions};
+use trove_engine::{Assignment, DupesOptions, KeepPolicy, RemoveOptions};
 use trove_search::{SearchOptions, Sort};
 
 fn options(policy: KeepPolicy, apply: bool) -> RemoveOptions {
@@ -12,6 +12,7 @@ fn options(policy: KeepPolicy, apply: bool) -> RemoveOptions {
         policy,
         apply,
         near: false,
+        min_similarity: None,
         across_tiers: false,
     }
 }
@@ -543,6 +544,7 @@ fn make_clips(dir: &Path) -> [PathBuf; 5] {
 async fn issue_7_a_reencode_and_a_trim_are_grouped_with_their_original_and_the_best_is_kept() {
     let f = Fixture::new().await;
     let [original, reencode, trimmed, _, _] = make_clips(&f.media);
+    let broken = f.write("broken.mp4", b"not a video at all");
     // The original is the newest file, so only quality can pick it.
     let new = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
     std::fs::File::options()
@@ -574,6 +576,48 @@ async fn issue_7_a_reencode_and_a_trim_are_grouped_with_their_original_and_the_b
         near[0].suggested_keeper,
         Some(original_member.location_id),
         "the highest quality is suggested"
+    );
+    assert_eq!(
+        found.near_printed, 6,
+        "five clips and the broken file, tried once each"
+    );
+    let names_broken = |errors: &[String]| {
+        errors
+            .iter()
+            .any(|e| e.contains(broken.to_str().expect("utf-8")))
+    };
+    assert!(names_broken(&found.errors), "{:?}", found.errors);
+
+    // Looked at again: the prints are kept, nothing is decoded, the broken file is reported
+    // again without being tried, and the groups are the same.
+    let again = f.library.find_dupes(true).await.expect("dupes again");
+    assert_eq!(again.near_printed, 0);
+    assert!(names_broken(&again.errors), "{:?}", again.errors);
+    let near_again: Vec<_> = again.groups.iter().filter(|g| g.kind == "near").collect();
+    assert_eq!(near_again.len(), 1);
+    let mut members_again: Vec<&str> = near_again[0]
+        .members
+        .iter()
+        .map(|m| m.path.as_str())
+        .collect();
+    members_again.sort_unstable();
+    assert_eq!(members_again, members);
+
+    // The similarity setting: at 0 every clip looks like every other (a re-encode and a trim
+    // are alike frame for frame, so no setting below 1 parts them); outside 0..=1 is refused.
+    let strict = |min| DupesOptions {
+        near: true,
+        min_similarity: Some(min),
+        ..DupesOptions::default()
+    };
+    let lax = f.library.find_dupes_with(&strict(0.0)).await.expect("lax");
+    let lax_near: Vec<_> = lax.groups.iter().filter(|g| g.kind == "near").collect();
+    assert_eq!(lax_near.len(), 1, "{lax_near:#?}");
+    assert_eq!(lax_near[0].members.len(), 5, "{lax_near:#?}");
+    let refused = f.library.find_dupes_with(&strict(1.5)).await;
+    assert!(
+        matches!(&refused, Err(e) if e.to_string().contains("1.5")),
+        "{refused:?}"
     );
 
     // Removing look-alikes by quality keeps the original; by age, the oldest.

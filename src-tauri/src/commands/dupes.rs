@@ -28,6 +28,7 @@ pub(crate) async fn dupes_review(
         policy: keep,
         apply,
         near: false,
+        min_similarity: None,
         across_tiers: false,
     };
     let report = library.remove_dupes(&options, &command).await?;
