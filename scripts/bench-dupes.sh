@@ -9,10 +9,11 @@
 # 3,000 small files, 40 empty files, a hard link to a copy and one to a unique file. It is
 # written to a temporary folder and removed at exit.
 #
-# Trove's side is, for now, the bench binary's `dupes run`: a walk (one lstat per entry) and
-# trove_hash::find_exact with no cache (a fresh library) and its default threads (one per
-# core); `trove scan` + `trove dupes` will replace it once the engine calls the crate. The same
-# with 4 threads per core is timed too, for reference.
+# Trove's side is the whole product in a fresh library each round: `trove source add`, `trove
+# scan` and `trove dupes --json` (walk, catalog, hashing with no cache, content hashes recorded,
+# copies merged into one asset). For reference, the hashing crate alone is timed too: the bench
+# binary's `dupes run` (a walk and trove_hash::find_exact, no catalog) with its default threads
+# (one per core) and with 4 threads per core.
 #
 # Correctness: Trove's groups must equal `jdupes -r`'s exactly (files compared by device and
 # inode, so that hard links compare equal whichever name a tool prints); a mismatch exits 1.
@@ -145,6 +146,26 @@ for round in $(seq 0 "$RUNS"); do
     done
 done
 
+# --- where Trove's time goes: each of its three commands timed alone, 5 times --------------
+: > phases.txt
+for i in 1 2 3 4 5; do
+    rm -rf lib
+    for phase in add scan dupes; do
+        case "$phase" in
+            add) cmd="$qTR --library lib source add $qT" ;;
+            scan) cmd="$qTR --foreground --library lib scan" ;;
+            dupes) cmd="$qTR --foreground --library lib dupes --json" ;;
+        esac
+        /usr/bin/time -f "%e" -o time.txt bash -c "$cmd > /dev/null 2>&1" || die "trove $phase failed"
+        echo "$phase $(cat time.txt)" >> phases.txt
+    done
+done
+phase_median() {
+    awk -v p="$1" '$1 == p { print $2 }' phases.txt | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+PHASES="source add $(phase_median add) s, scan $(phase_median scan) s, dupes --json $(phase_median dupes) s (medians of 5)"
+log "trove phases: $PHASES"
+
 # --- report -------------------------------------------------------------------------------
 stat_of() { # TOOL FIELD: median | min | max of wall seconds, or cpu (mean user+sys)
     awk -v t="$1" -v f="$2" '$1 == t { w[n++] = $2; cpu += $3 + $4 }
@@ -171,6 +192,7 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
     echo "- Trove commit: $COMMIT; peers: $(jdupes --version | head -n1), rmlint $(rmlint --version 2>&1 | head -n1 | awk '{print $2}'), $("$FCLONES" --version)"
     echo "- Tree: \`dupes gen --mib $MIB --seed $SEED\` → $SUMMARY (written in ${gen_secs} s)"
     echo "- Trove: \`trove scan\` + \`trove dupes --json\` into a fresh library each round (catalog, hash cache and all; nothing cached from an earlier round). For reference, the hashing crate alone (walk + \`trove_hash::find_exact\`, no catalog): $(sed 's/^trove-hash: //' trove.log | tail -n1)"
+    echo "- Trove's three commands timed alone: $PHASES"
     echo "- $RUNS interleaved rounds after a warm-up round, warm page cache, each command timed by \`/usr/bin/time\`. Commands: \`rm -rf lib && trove --library lib source add TREE && trove --library lib scan && trove --library lib dupes --json\`, \`dupes run TREE\`, \`jdupes -r -q TREE\`, \`rmlint -T df -o fdupes:/dev/null TREE\`, \`fclones group TREE\`"
     echo
     echo "| Tool | Median | Min | Max | CPU (user+sys, mean) |"
