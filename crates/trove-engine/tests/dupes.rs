@@ -789,3 +789,33 @@ async fn many_copies_merge_in_one_batch_and_undo_puts_every_asset_back_as_it_was
     }
     f.assert_consistent().await;
 }
+
+#[tokio::test]
+async fn copies_with_commas_and_non_utf8_bytes_in_their_names_are_grouped_by_their_exact_paths() {
+    use std::os::unix::ffi::OsStrExt;
+    let f = Fixture::new().await;
+    let bytes = clip(77, 120_000);
+    let comma = f.write("Reels, day 2/take 1, final.mov", &bytes);
+    let odd = f
+        .media
+        .join(std::ffi::OsStr::from_bytes(b"Latin1 caf\xe9.mov"));
+    std::fs::write(&odd, &bytes).expect("write");
+    let plain = f.write("plain.mov", &bytes);
+    f.scan().await;
+
+    let found = f.library.find_dupes(false).await.expect("dupes");
+    assert_eq!(found.groups.len(), 1, "{found:#?}");
+    let mut uris: Vec<String> = found.groups[0]
+        .members
+        .iter()
+        .map(|m| m.uri.clone())
+        .collect();
+    uris.sort();
+    let mut expect: Vec<String> = [&comma, &odd, &plain]
+        .iter()
+        .map(|p| trove_core::file_uri(p))
+        .collect();
+    expect.sort();
+    assert_eq!(uris, expect);
+    assert_eq!(found.merged.len(), 2);
+}
