@@ -20,6 +20,7 @@ const SIZE_B: usize = 6 * MIB + 100;
 const SIZE_C: usize = 30_000;
 const SIZE_D: usize = 25_000;
 const SIZE_E: usize = 6 * MIB + 200;
+const SIZE_G: usize = 40_000;
 
 fn bytes(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed;
@@ -165,6 +166,7 @@ async fn s3_copies_group_with_local_ones_and_are_removed_undoably() {
     let proxy = FaultProxy::start(moto.addr());
     let f = Fixture::new().await;
     let scratch = tempfile::tempdir().expect("scratch");
+    let g = bytes(7, SIZE_G);
     let (a, b, c, d, e, other) = (
         bytes(1, SIZE_A),
         bytes(2, SIZE_B),
@@ -183,6 +185,8 @@ async fn s3_copies_group_with_local_ones_and_are_removed_undoably() {
         age(path, days);
     }
     age(&local_e, 3);
+    let local_g = f.write("g.bin", &g);
+    age(&local_g, 3);
     let d_path = crate::write(scratch.path(), "d.bin", &d);
     let other_path = crate::write(scratch.path(), "other.bin", &other);
     moto.run_python(&format!(
@@ -202,6 +206,8 @@ s3.put_object(Bucket="dupes-plain", Key="only/d1.bin", Body=body({d:?}))
 s3.put_object(Bucket="dupes-plain", Key="only/d2.bin", Body=body({d:?}), StorageClass="GLACIER_IR")
 # (e) e.bin in DEEP_ARCHIVE, multipart.
 multipart("dupes-plain", "cold/e.bin", {e:?}, StorageClass="DEEP_ARCHIVE")
+# g.bin in DEEP_ARCHIVE, single-part: grouped by its ETag, never read.
+s3.put_object(Bucket="dupes-plain", Key="cold/g.bin", Body=body({g:?}), StorageClass="DEEP_ARCHIVE")
 # (f) not b.bin, but of its size.
 multipart("dupes-plain", "other/f.bin", {other:?})
 "#,
@@ -211,6 +217,7 @@ multipart("dupes-plain", "other/f.bin", {other:?})
         d = d_path.display().to_string(),
         e = local_e.display().to_string(),
         other = other_path.display().to_string(),
+        g = local_g.display().to_string(),
     ));
     for bucket in ["dupes-plain", "dupes-versioned"] {
         f.library
@@ -226,11 +233,9 @@ multipart("dupes-plain", "other/f.bin", {other:?})
 
     let found = f.library.find_dupes(false).await.expect("dupes");
     let log = proxy.requests();
-    assert_eq!(
-        gets_of(&log, "cold/e.bin"),
-        0,
-        "an archived object is never read"
-    );
+    for key in ["cold/e.bin", "cold/g.bin"] {
+        assert_eq!(gets_of(&log, key), 0, "an archived object is never read");
+    }
     assert_eq!(
         gets_of(&log, "multi/b.bin"),
         1,
@@ -252,7 +257,7 @@ multipart("dupes-plain", "other/f.bin", {other:?})
     }
     assert_eq!(found.s3_bytes_read, 2 * SIZE_B as u64);
     assert!(found.errors.is_empty(), "{:?}", found.errors);
-    assert_eq!(found.groups.len(), 4, "{:#?}", found.groups);
+    assert_eq!(found.groups.len(), 5, "{:#?}", found.groups);
 
     let plain = |key: &str| format!("s3://dupes-plain/{key}");
     let versioned = |key: &str| format!("s3://dupes-versioned/{key}");
@@ -287,6 +292,17 @@ multipart("dupes-plain", "other/f.bin", {other:?})
     let md5_d = format!("md5:{}", md5_hex(&d));
     assert_eq!(group_d.hash.as_deref(), Some(md5_d.as_str()));
     assert!(group_of(&found, &plain("cold/e.bin")).is_none());
+    let group_g = group_of(&found, &plain("cold/g.bin")).expect("archived, but its key matches");
+    assert_eq!(uris(group_g), ["g.bin".to_owned(), plain("cold/g.bin")]);
+    let archived = group_g
+        .members
+        .iter()
+        .find(|m| m.uri == plain("cold/g.bin"))
+        .expect("member");
+    assert_eq!(
+        (archived.tier(), archived.storage_class.as_deref()),
+        ("archive", Some("DEEP_ARCHIVE"))
+    );
     assert!(group_of(&found, &plain("other/f.bin")).is_none());
     let member = group_a
         .members
@@ -321,7 +337,7 @@ multipart("dupes-plain", "other/f.bin", {other:?})
     proxy.clear_requests();
     let again = f.library.find_dupes(false).await.expect("dupes again");
     assert_eq!((again.bytes_read, again.s3_bytes_read), (0, 0));
-    assert_eq!(again.groups.len(), 4);
+    assert_eq!(again.groups.len(), 5);
     assert!(again.merged.is_empty());
     assert!(proxy.requests().iter().all(|r| r.method != "GET"));
 
@@ -356,8 +372,23 @@ multipart("dupes-plain", "other/f.bin", {other:?})
         before
     );
     assert_eq!(f.stats().await, stats);
-    // a: two S3 copies; b: one; c: c2.bin and the S3 copy; d: d2.
+    // a: two S3 copies; b: one; c: c2.bin and the S3 copy; d: d2. The archived copy of g.bin
+    // cannot be quarantined in a bucket without versioning.
     assert_eq!(plan.removed, 6, "{:#?}", plan.groups);
+    let refused = |report: &trove_engine::RemovalReport| -> Vec<String> {
+        report
+            .groups
+            .iter()
+            .flat_map(|g| g.skipped.iter())
+            .filter(|s| s.member.uri == plain("cold/g.bin"))
+            .map(|s| s.reason.clone())
+            .collect()
+    };
+    let reasons = refused(&plan);
+    assert!(
+        reasons.len() == 1 && reasons[0].contains("cannot be copied"),
+        "{reasons:?}"
+    );
     // Both GLACIER_IR copies carry the minimum storage duration warning.
     assert_eq!(plan.warnings.len(), 2, "{:?}", plan.warnings);
     for uri in [versioned("v/a.bin"), plain("only/d2.bin")] {
@@ -392,12 +423,13 @@ s3.put_object(Bucket="dupes-plain", Key="multi/b.bin", Body=b"new takes")
         .flat_map(|g| g.skipped.iter())
         .map(|s| (s.member.uri.as_str(), s.reason.as_str()))
         .collect();
-    assert_eq!(skipped.len(), 1, "{skipped:?}");
-    assert_eq!(skipped[0].0, plain("multi/b.bin"));
-    assert!(
-        skipped[0].1.contains("changed since the scan"),
-        "{skipped:?}"
-    );
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(refused(&done).len(), 1);
+    let b_skip = skipped
+        .iter()
+        .find(|(uri, _)| *uri == plain("multi/b.bin"))
+        .expect("b.bin's S3 copy is kept");
+    assert!(b_skip.1.contains("changed since the scan"), "{skipped:?}");
     // Unversioned: moved to the quarantine key. Versioned: behind a delete marker.
     let after_plain = current(&moto, "dupes-plain");
     let keys = |lines: &[String]| -> Vec<String> {
@@ -412,6 +444,7 @@ s3.put_object(Bucket="dupes-plain", Key="multi/b.bin", Body=b"new takes")
             ".trove-quarantine/only/d2.bin",
             ".trove-quarantine/single/a.bin",
             "cold/e.bin",
+            "cold/g.bin",
             "multi/b.bin",
             "only/d1.bin",
             "other/f.bin"
@@ -424,6 +457,13 @@ s3.put_object(Bucket="dupes-plain", Key="multi/b.bin", Body=b"new takes")
         .count();
     assert_eq!(markers, 2);
     assert!(!local_c2.exists() && local_c.exists() && local_a.exists());
+    // A scan does not take the quarantine for objects of the library.
+    f.library.scan(&[], &quiet).await.expect("rescan");
+    assert!(f
+        .library
+        .show(plain(".trove-quarantine/single/a.bin").as_ref())
+        .await
+        .is_err());
 
     // Undo: every object back, same bytes and ETags; nothing left in the quarantine.
     f.library.undo(Some(batch)).await.expect("undo");
