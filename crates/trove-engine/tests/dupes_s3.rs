@@ -477,6 +477,40 @@ s3.put_object(Bucket="dupes-plain", Key="multi/b.bin", Body=b"new takes")
     );
     assert_eq!(std::fs::read(&local_c2).expect("c2 back"), c);
     f.assert_consistent().await;
+
+    // Keeping the copies in the versioned bucket: the keeper is checked by a HEAD, and local
+    // copies are removed on its strength.
+    let in_versioned = RemoveOptions {
+        policy: KeepPolicy::InSource("s3://dupes-versioned".into()),
+        apply: true,
+        near: false,
+        across_tiers: true,
+    };
+    let done = f
+        .library
+        .remove_dupes(&in_versioned, "dupes remove --policy keep-in-source")
+        .await
+        .expect("apply keep-in-source");
+    let kept: Vec<&str> = done
+        .groups
+        .iter()
+        .filter_map(|g| g.keep.as_ref().map(|k| k.uri.as_str()))
+        .collect();
+    assert_eq!(kept.len(), 2, "{:#?}", done.groups);
+    assert!(kept.contains(&versioned("v/a.bin").as_str()));
+    assert!(kept.contains(&versioned("sha/c.bin").as_str()));
+    // a.bin and its unversioned S3 copy; c.bin and c2.bin.
+    assert_eq!(done.removed, 4, "{:#?}", done.groups);
+    assert!(!local_a.exists() && !local_c.exists() && !local_c2.exists());
+    assert_eq!(current(&moto, "dupes-versioned"), before_versioned);
+    f.library
+        .undo(done.batch)
+        .await
+        .expect("undo keep-in-source");
+    assert_eq!(std::fs::read(&local_a).expect("a back"), a);
+    assert_eq!(std::fs::read(&local_c).expect("c back"), c);
+    assert_eq!(current(&moto, "dupes-plain"), before_plain);
+    f.assert_consistent().await;
 }
 
 fn md5_hex(bytes: &[u8]) -> String {
