@@ -364,11 +364,12 @@ impl Catalog {
         Ok(batch)
     }
 
-    /// The removals of an edit batch not restored yet (empty for other batches).
+    /// The removals of local files in an edit batch not restored yet (empty for other batches;
+    /// S3 removals are `s3_removals`).
     pub async fn removals(&self, batch: i64) -> Result<Vec<Removal>> {
         let rows = sqlx::query(
             "SELECT location_id, original_path, kept_path, content_hash FROM removals \
-             WHERE batch_id = ? AND restored_at IS NULL ORDER BY id",
+             WHERE batch_id = ? AND restored_at IS NULL AND kind = 'file' ORDER BY id",
         )
         .bind(batch)
         .fetch_all(&self.pool)

@@ -9,6 +9,7 @@
 
 mod collections;
 mod dupes;
+mod dupes_s3;
 mod edits;
 mod error;
 mod follow;
@@ -24,6 +25,7 @@ mod views;
 
 pub use collections::{Collection, Journal, NewCollection};
 pub use dupes::{quarantine_path, FileHashRow, LocalFile, NearPrintRow, Quality, Removal};
+pub use dupes_s3::{S3Copy, S3Removal, S3RemovalKind};
 pub use edits::{Edit, UndoReport};
 pub use error::{Error, Result};
 pub use follow::{AssetRecord, ChangedAssets};

@@ -742,6 +742,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             for error in &report.errors {
                 eprintln!("not checked (kept): {error}");
             }
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
             ExitCode::SUCCESS
         }
         Command::Proxies {

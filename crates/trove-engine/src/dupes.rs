@@ -96,7 +96,9 @@ pub struct DupeGroup {
     pub kind: &'static str,
     /// Bytes per copy (exact), or of the largest member (near).
     pub size: u64,
-    /// The BLAKE3 of the content (exact groups).
+    /// The BLAKE3 of the content (exact groups); for copies that are all S3 objects, the key
+    /// they share: `sha256:<hex>` (a full-object SHA-256 checksum) or `md5:<hex>` (a single-part
+    /// ETag) — see `dupes_s3.rs`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
     /// The weakest similarity inside the group, 0..=1 (near groups).
@@ -125,6 +127,9 @@ pub struct DupesReport {
     pub files: u64,
     /// Bytes read to hash them (the rest was told apart by size, or known from the cache).
     pub bytes_read: u64,
+    /// Bytes of S3 objects read (GET) to hash them: only objects without a comparable key,
+    /// readable now, with another copy candidate of their size.
+    pub s3_bytes_read: u64,
     /// Files that could not be read, each naming its path.
     pub errors: Vec<String>,
     /// Assets merged into another because their copies hold the same bytes.
@@ -255,6 +260,10 @@ pub struct RemovalReport {
     /// Files that could not be checked (unreadable, or changed since the scan: those are
     /// kept), each naming its path.
     pub errors: Vec<String>,
+    /// Things to know before applying, such as the minimum storage duration billed when an
+    /// object in an archive class is removed early.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 fn member(file: &LocalFile) -> DupeMember {
@@ -506,6 +515,15 @@ impl Library {
                 suggested_keeper: None,
             });
         }
+        // S3 objects join these groups or form their own (dupes_s3.rs).
+        self.add_s3_copies(
+            &files,
+            options.record,
+            &mut report,
+            &mut hashes,
+            &mut identical,
+        )
+        .await?;
         if options.record {
             self.catalog.set_content_hashes(&hashes).await?;
             tracing::debug!(elapsed = ?started.elapsed(), "content hashes stored");
@@ -697,14 +715,20 @@ impl Library {
             bytes: 0,
             batch: None,
             errors: found.errors.clone(),
+            warnings: Vec::new(),
         };
+        // S3 copies: checked by a HEAD and removed undoably in their bucket (dupes_s3.rs).
+        let mut s3 = crate::dupes_s3::S3Removals::default();
         let mut removals = Vec::new();
         // A copy removed as part of one group is not considered again in another.
         let mut gone: HashSet<LocationId> = HashSet::new();
         for group in found.groups {
             let hash_text = group.hash.clone().unwrap_or_default();
             let exact_hash = ContentHash::from_hex(&hash_text);
-            if group.kind == "exact" && exact_hash.is_none() {
+            if group.kind == "exact"
+                && exact_hash.is_none()
+                && !crate::dupes_s3::is_s3_key(&hash_text)
+            {
                 continue;
             }
             let members: Vec<DupeMember> = group
@@ -747,6 +771,7 @@ impl Library {
             // The keeper must still be what was found, or nothing of the group is touched.
             let keeper_ok = !apply
                 || match &exact_hash {
+                    _ if keep.uri.starts_with("s3://") => s3.keeper_unchanged(self, &keep).await,
                     Some(hash) => {
                         matches!(trove_hash::verify(Path::new(&keep.path), hash), Ok(true))
                     }
@@ -768,6 +793,21 @@ impl Library {
             }
             for &i in &choice.remove {
                 let extra = members[i].clone();
+                if extra.uri.starts_with("s3://") {
+                    match s3.remove(self, &extra, &plan.hash, apply).await {
+                        Ok(()) => {
+                            gone.insert(extra.location_id);
+                            report.removed += 1;
+                            report.bytes += extra.size;
+                            plan.remove.push(extra);
+                        }
+                        Err(reason) => plan.skipped.push(Skipped {
+                            member: extra,
+                            reason,
+                        }),
+                    }
+                    continue;
+                }
                 if !extra.uri.starts_with("file://") {
                     plan.skipped.push(Skipped {
                         member: extra,
@@ -836,6 +876,16 @@ impl Library {
             plan.keep = Some(keep);
             report.groups.push(plan);
         }
+        report.warnings.append(&mut s3.warnings);
+        if apply && !s3.removals.is_empty() {
+            // One batch for local and S3 removals alike (dupes_s3.rs).
+            report.batch = Some(
+                self.catalog
+                    .record_removals_with_s3(&author(), command, &removals, &s3.removals)
+                    .await?,
+            );
+            removals.clear();
+        }
         if apply && !removals.is_empty() {
             report.batch = Some(
                 self.catalog
@@ -848,7 +898,8 @@ impl Library {
 
     /// Puts back the copies an edit batch removed (verifying each); returns how many.
     pub(crate) async fn restore_removals(&self, batch: i64) -> Result<u64> {
-        let mut restored = 0;
+        // S3 copies first (dupes_s3.rs).
+        let mut restored = self.restore_s3_removals(batch).await?;
         for removal in self.catalog.removals(batch).await? {
             let Some(hash) = ContentHash::from_hex(&removal.hash) else {
                 continue;

@@ -5,6 +5,7 @@
 
 mod collections;
 mod dupes;
+mod dupes_s3;
 mod error;
 mod exchange;
 mod jobs;
@@ -25,6 +26,7 @@ pub use dupes::{
     DupeGroup, DupeMember, DupesOptions, DupesReport, GroupPlan, KeepPolicy, RemovalReport,
     RemoveOptions, Skipped, QUARANTINE_DIR,
 };
+pub use dupes_s3::S3_QUARANTINE_PREFIX;
 pub use error::{Error, Result};
 pub use exchange::{
     ExportFormat, ExportProblem, ExportReport, ImportChange, ImportProblem, ImportReport,

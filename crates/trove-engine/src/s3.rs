@@ -208,6 +208,10 @@ impl Library {
                 entries = rx.recv() => {
                     let Some(entries) = entries else { break };
                     for entry in entries {
+                        // Copies `dupes remove` keeps for an undo are not the library's objects.
+                        if entry.key.starts_with(crate::dupes_s3::S3_QUARANTINE_PREFIX) {
+                            continue;
+                        }
                         report.files += 1;
                         let facts = facts_of(&entry);
                         match by_key.get(entry.key.as_bytes()) {

@@ -4,6 +4,7 @@
 
 mod acceptance;
 mod dupes;
+mod dupes_s3;
 mod exchange;
 mod jobs;
 mod meta;

@@ -17,6 +17,20 @@ pub const PARTIAL_BLOCK: u64 = 16 * 1024;
 /// version must be dropped.
 pub const PARTIAL_SCHEME: u32 = 1;
 
+/// The `scheme` of a cached digest whose `full` is the MD5 (16 bytes) of a whole file, and
+/// `partial` empty: what a single-part S3 upload's ETag is compared with. Only files of the size
+/// of some S3 object are ever read for it (the engine's S3 duplicate finding).
+pub const MD5_SCHEME: u32 = 2;
+
+/// The `scheme` of a cached digest whose `full` is the SHA-256 (32 bytes) of a whole file: what an
+/// S3 object's full-object SHA-256 checksum is compared with.
+pub const SHA256_SCHEME: u32 = 3;
+
+/// The `scheme` of a cached digest whose `full` is the BLAKE3 (32 bytes) of a whole file, read
+/// together with [`MD5_SCHEME`] and [`SHA256_SCHEME`] for a file the exact finder had no reason
+/// to hash (no other local file of its size), so an S3 copy of it can join a group named by it.
+pub const BLAKE3_SCHEME: u32 = 4;
+
 /// Files up to this size are read whole by [`partial_hash`]; the exact finder hashes them in full
 /// at once, since sampling would read them whole anyway.
 pub(crate) const SMALL_FILE: u64 = 3 * PARTIAL_BLOCK;

@@ -27,7 +27,10 @@ mod facts;
 pub mod near;
 
 pub use cache::{CacheKey, CachedHashes, HashCache, MemoryCache};
-pub use digest::{hash_file, partial_hash, verify, ContentHash, PARTIAL_BLOCK, PARTIAL_SCHEME};
+pub use digest::{
+    hash_file, partial_hash, verify, ContentHash, BLAKE3_SCHEME, MD5_SCHEME, PARTIAL_BLOCK,
+    PARTIAL_SCHEME, SHA256_SCHEME,
+};
 pub use error::{Error, Result};
 pub use exact::{find_exact, Exact, FileCopy, Group, Options, Progress, Stage, Stats};
 pub use facts::FileFacts;

@@ -407,13 +407,25 @@ impl Bucket {
         class: &StorageClass,
         part_size: u64,
     ) -> Result<()> {
+        self.copy_multipart(head, &head.key, class, part_size).await
+    }
+
+    /// A multipart copy of the object `head` describes to `dest` (its own key, or another) in
+    /// this bucket, with `class`; content type and user metadata are carried over from `head`.
+    pub(crate) async fn copy_multipart(
+        &self,
+        head: &ObjectHead,
+        dest: &str,
+        class: &StorageClass,
+        part_size: u64,
+    ) -> Result<()> {
         if head.is_archived() {
             return Err(Error::InvalidObjectState {
                 bucket: self.name().to_owned(),
                 key: head.key.clone(),
             });
         }
-        let key = head.key.as_str();
+        let key = dest;
         let counters = crate::retry::Counters::default();
         let created = crate::retry::retry(&self.retry, None, &counters, || async {
             self.client
@@ -438,7 +450,13 @@ impl Bucket {
             });
         };
         let copied = self
-            .copy_parts(head, &upload_id, part_size.max(5 * 1024 * 1024), &counters)
+            .copy_parts(
+                head,
+                dest,
+                &upload_id,
+                part_size.max(5 * 1024 * 1024),
+                &counters,
+            )
             .await;
         if copied.is_err() {
             // Parts of an unfinished upload are billed until aborted.
@@ -457,11 +475,12 @@ impl Bucket {
     async fn copy_parts(
         &self,
         head: &ObjectHead,
+        dest: &str,
         upload_id: &str,
         part_size: u64,
         counters: &crate::retry::Counters,
     ) -> Result<()> {
-        let key = head.key.as_str();
+        let key = dest;
         let source = self.copy_source(head);
         let mut parts = Vec::new();
         let mut start = 0u64;
@@ -514,7 +533,7 @@ impl Bucket {
     }
 
     /// `bucket/key` (and `?versionId=`), percent-encoded, as CopyObject takes it.
-    fn copy_source(&self, head: &ObjectHead) -> String {
+    pub(crate) fn copy_source(&self, head: &ObjectHead) -> String {
         let mut source = format!(
             "{}/{}",
             self.name(),
@@ -531,10 +550,10 @@ impl Bucket {
 }
 
 /// The largest object CopyObject takes.
-const COPY_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
+pub(crate) const COPY_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
 
 /// Parts of a multipart copy in place.
-const MULTIPART_COPY_PART: u64 = 512 * 1024 * 1024;
+pub(crate) const MULTIPART_COPY_PART: u64 = 512 * 1024 * 1024;
 
 /// Characters a copy source's key keeps as they are.
 const COPY_SOURCE: &AsciiSet = &NON_ALPHANUMERIC

@@ -23,14 +23,19 @@
 //!   409 all end in a tracked restore; the state is read back with [`Bucket::head`]);
 //!   [`Bucket::download`] (ranged, resumable, verified GETs into a folder, names from
 //!   [`safe_local_path`]) and [`Bucket::copy_in_place`] (back to a hot class).
+//! - Duplicates (issue 7): [`Bucket::read_object`] streams an object's bytes to a hasher;
+//!   [`Bucket::versioning`], [`Bucket::delete_current`] (a delete marker when versioned),
+//!   [`Bucket::delete_version`] and [`Bucket::copy_to_key`] remove a copy so it can come back.
 
 mod bucket;
+mod content;
 mod download;
 mod error;
 mod inventory;
 mod list;
 mod location;
 mod object;
+mod removal;
 mod restore;
 mod retry;
 
@@ -44,6 +49,7 @@ pub use inventory::{
 pub use list::{ListOptions, ListStats};
 pub use location::S3Location;
 pub use object::{ArchiveStatus, ObjectEntry, ObjectHead, RestoreState, StorageClass};
+pub use removal::Versioning;
 pub use restore::{
     BatchOptions, BatchStats, RestoreItem, RestoreOptions, RestoreOutcome, RestoreResult,
     RestoreTier,
