@@ -6,9 +6,11 @@
 //! 3. leave empty files out: they are all alike and duplicate nothing;
 //! 4. the sampled [`crate::partial_hash`] (48 KiB at most per file); files up to 48 KiB skip it
 //!    and are hashed in full at once;
-//! 5. the full BLAKE3 hash.
+//! 5. the full BLAKE3 hash, the candidates of one size and sample read in step (up to 16 at a
+//!    time): copies share one hasher and are compared with each other, so each distinct content
+//!    is hashed once (`together.rs`).
 //!
-//! Stages 4 and 5 run on a pool of [`Options::threads`] threads, largest files first; hashes are
+//! Stages 4 and 5 run on a pool of [`Options::threads`] threads, largest first; hashes are
 //! looked up in and recorded to the caller's [`HashCache`].
 
 use std::collections::HashMap;
@@ -18,7 +20,8 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::digest::{full_hash, open_checked, partial_of, Expect, SMALL_FILE};
+use crate::digest::{open_checked, partial_of, Expect, SMALL_FILE};
+use crate::together::{hash_together, Candidate, MAX_TOGETHER};
 use crate::{CacheKey, CachedHashes, ContentHash, Error, FileFacts, HashCache};
 
 /// How [`find_exact`] runs.
@@ -260,12 +263,13 @@ impl Run<'_> {
     fn stages(&self, units: Vec<Unit>, stats: &mut Stats) -> Vec<Group> {
         // 4: sampled hashes. Small files skip it (sampling would read them whole), and so do
         // size groups where every file's full hash is known already.
-        let (mut candidates, large): (Vec<Unit>, Vec<Unit>) =
+        let (small, large): (Vec<Unit>, Vec<Unit>) =
             units.into_iter().partition(|u| self.size(u) <= SMALL_FILE);
+        let mut candidates: Vec<Vec<Unit>> = split_by(small, |u| self.size(u));
         let mut to_split = Vec::new();
         for group in split_by(large, |u| self.size(u)) {
             if group.iter().all(|u| u.cached.full.is_some()) {
-                candidates.extend(group);
+                candidates.push(group);
             } else {
                 to_split.extend(group);
             }
@@ -278,11 +282,11 @@ impl Run<'_> {
         stats.partial_hashed = self.computed.swap(0, Ordering::Relaxed);
         for bucket in split_by(sampled, |u| (self.size(u), u.cached.partial)) {
             if bucket.len() >= 2 {
-                candidates.extend(bucket);
+                candidates.push(bucket);
             }
         }
 
-        // 5: full hashes of what is still alike.
+        // 5: full hashes of what is still alike, each set of candidates read in step.
         let hashed = self.full_stage(candidates);
         stats.full_hashed = self.computed.swap(0, Ordering::Relaxed);
         split_by(hashed, |u| (self.size(u), u.cached.full))
@@ -313,19 +317,88 @@ impl Run<'_> {
         })
     }
 
-    /// Computes the full hash of each unit that lacks one; failed units are dropped and reported.
-    fn full_stage(&self, units: Vec<Unit>) -> Vec<Unit> {
-        let (known, unknown): (Vec<Unit>, Vec<Unit>) =
-            units.into_iter().partition(|u| u.cached.full.is_some());
-        self.hits.fetch_add(known.len() as u64, Ordering::Relaxed);
-        let mut hashed = self.stage(Stage::Full, unknown, |run, unit| {
-            let f = run.facts(unit);
-            let (hash, read) = with_buffer(|buf| full_hash(&f.path, Some(expect(f)), buf))?;
-            run.bytes_read.fetch_add(read, Ordering::Relaxed);
-            unit.cached.full = Some(hash);
-            Ok(())
-        });
-        hashed.extend(known);
+    /// Computes the full hash of each unit that lacks one, the units of one candidate set read
+    /// in step ([`hash_together`]: one BLAKE3 per distinct content); failed units are dropped
+    /// and reported.
+    fn full_stage(&self, sets: Vec<Vec<Unit>>) -> Vec<Unit> {
+        let mut hashed = Vec::new();
+        let mut work: Vec<Vec<Unit>> = Vec::new();
+        for set in sets {
+            let (known, unknown): (Vec<Unit>, Vec<Unit>) =
+                set.into_iter().partition(|u| u.cached.full.is_some());
+            self.hits.fetch_add(known.len() as u64, Ordering::Relaxed);
+            hashed.extend(known);
+            let mut unknown = unknown.into_iter().peekable();
+            while unknown.peek().is_some() {
+                work.push(unknown.by_ref().take(MAX_TOGETHER).collect());
+            }
+        }
+        // Largest bytes first, so that no big set is left alone at the end.
+        work.sort_by_key(|set| std::cmp::Reverse(self.size(&set[0]) * set.len() as u64));
+        let files_total = work.iter().map(|set| set.len() as u64).sum();
+        let bytes_total = work
+            .iter()
+            .map(|set| self.size(&set[0]) * set.len() as u64)
+            .sum();
+        let done = Mutex::new((0u64, 0u64));
+        let report = |files, bytes| {
+            let mut done = done
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            done.0 += files;
+            done.1 += bytes;
+            (self.progress)(Progress {
+                stage: Stage::Full,
+                files_done: done.0,
+                files_total,
+                bytes_done: done.1,
+                bytes_total,
+            });
+        };
+        report(0, 0);
+        let results: Vec<Vec<Unit>> = work
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|set| {
+                if self.cancelled() {
+                    return Vec::new();
+                }
+                let size = self.size(&set[0]);
+                let candidates: Vec<Candidate<'_>> = set
+                    .iter()
+                    .map(|u| Candidate {
+                        path: &self.facts(u).path,
+                        expect: expect(self.facts(u)),
+                    })
+                    .collect();
+                let (outcomes, read) = hash_together(&candidates, size, &|| self.cancelled());
+                self.bytes_read.fetch_add(read, Ordering::Relaxed);
+                let mut out = Vec::new();
+                for (mut unit, outcome) in set.into_iter().zip(outcomes) {
+                    match outcome {
+                        Some(Ok(hash)) => {
+                            unit.cached.full = Some(hash);
+                            self.computed.fetch_add(1, Ordering::Relaxed);
+                            self.cache
+                                .put(&CacheKey::from(self.facts(&unit)), unit.cached);
+                            report(1, size);
+                            out.push(unit);
+                        }
+                        Some(Err(e)) => {
+                            report(1, size);
+                            self.errors
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .push(e);
+                        }
+                        // Cancelled before it was done.
+                        None => {}
+                    }
+                }
+                out
+            })
+            .collect();
+        hashed.extend(results.into_iter().flatten());
         hashed
     }
 

@@ -25,6 +25,7 @@ mod error;
 mod exact;
 mod facts;
 pub mod near;
+mod together;
 
 pub use cache::{CacheKey, CachedHashes, HashCache, MemoryCache};
 pub use digest::{
