@@ -5,7 +5,7 @@ use crate::{now_secs, Catalog, Result};
 use sqlx::{QueryBuilder, Row, Sqlite};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use trove_core::{path_from_bytes, path_to_bytes, AssetId, LocationId, SourceId};
+use trove_core::{path_from_bytes, AssetId, LocationId, SourceId};
 
 /// Hashes of one version of a file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -68,6 +68,19 @@ pub struct LocalFile {
     pub content_hash: Option<String>,
 }
 
+/// A row of `file_hashes`, all columns.
+pub(crate) fn file_hash_row(r: &sqlx::sqlite::SqliteRow) -> Result<FileHashRow> {
+    Ok(FileHashRow {
+        device: r.try_get::<i64, _>("device")? as u64,
+        inode: r.try_get::<i64, _>("inode")? as u64,
+        size: r.try_get::<i64, _>("size")? as u64,
+        mtime_ns: r.try_get("mtime_ns")?,
+        scheme: r.try_get("scheme")?,
+        partial: r.try_get("partial")?,
+        full: r.try_get("full")?,
+    })
+}
+
 fn local_file(record: &[u8], source: SourceId, root: &Path) -> Result<LocalFile> {
     let what = "local files";
     let f = record_fields(what, record, 10)?;
@@ -121,19 +134,7 @@ impl Catalog {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(FileHashRow {
-                    device: r.try_get::<i64, _>("device")? as u64,
-                    inode: r.try_get::<i64, _>("inode")? as u64,
-                    size: r.try_get::<i64, _>("size")? as u64,
-                    mtime_ns: r.try_get("mtime_ns")?,
-                    scheme: r.try_get("scheme")?,
-                    partial: r.try_get("partial")?,
-                    full: r.try_get("full")?,
-                })
-            })
-            .collect()
+        rows.iter().map(file_hash_row).collect()
     }
 
     /// Stores file hashes (replacing those of the same version).
@@ -321,47 +322,6 @@ impl Catalog {
             }
         }
         Ok(out)
-    }
-
-    /// Journals copies moved out of their place as one edit batch; their locations become
-    /// missing. Returns the batch.
-    pub async fn record_removals(
-        &self,
-        author: &str,
-        command: &str,
-        removals: &[Removal],
-    ) -> Result<i64> {
-        let now = now_secs();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let batch: i64 = sqlx::query_scalar(
-            "INSERT INTO edit_batches (author, command, created_at) VALUES (?, ?, ?) RETURNING id",
-        )
-        .bind(author)
-        .bind(command)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        for r in removals {
-            sqlx::query(
-                "INSERT INTO removals (batch_id, location_id, original_path, kept_path, \
-                 content_hash, removed_at) VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(batch)
-            .bind(r.location.0)
-            .bind(path_to_bytes(&r.original))
-            .bind(path_to_bytes(&r.kept))
-            .bind(&r.hash)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE locations SET state = 'missing', changed_at = ? WHERE id = ?")
-                .bind(now)
-                .bind(r.location.0)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(batch)
     }
 
     /// The removals of local files in an edit batch not restored yet (empty for other batches;

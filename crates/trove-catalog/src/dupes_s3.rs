@@ -155,26 +155,13 @@ impl Catalog {
         )))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(FileHashRow {
-                    device: r.try_get::<i64, _>("device")? as u64,
-                    inode: r.try_get::<i64, _>("inode")? as u64,
-                    size: r.try_get::<i64, _>("size")? as u64,
-                    mtime_ns: r.try_get("mtime_ns")?,
-                    scheme: r.try_get("scheme")?,
-                    partial: r.try_get("partial")?,
-                    full: r.try_get("full")?,
-                })
-            })
-            .collect()
+        rows.iter().map(crate::dupes::file_hash_row).collect()
     }
 
     /// Journals removed copies — local files moved to the quarantine and S3 objects deleted or
     /// quarantined in their bucket — as one edit batch, in one transaction; their locations
-    /// become missing. Returns the batch. The local rows are written as `record_removals`
-    /// writes them.
-    pub async fn record_removals_with_s3(
+    /// become missing. Returns the batch.
+    pub async fn record_removals(
         &self,
         author: &str,
         command: &str,

@@ -363,6 +363,20 @@ impl MergeOutcome {
     }
 }
 
+/// An empty temporary table `name` (made with `columns` if it does not exist on this connection).
+async fn empty_temp_table(tx: &mut SqliteConnection, name: &str, columns: &str) -> Result<()> {
+    // Names and columns are constants of this module.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})"
+    )))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM temp.{name}")))
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 /// The assets of each group's media copies that hold its content (by group index, oldest
 /// first), leaving out assets an undone merge split off that content. One statement for all
 /// groups, through a temporary table of their locations.
@@ -370,15 +384,12 @@ async fn group_assets(
     tx: &mut SqliteConnection,
     groups: &[&IdenticalCopies],
 ) -> Result<HashMap<usize, Vec<i64>>> {
-    sqlx::query(
-        "CREATE TEMP TABLE IF NOT EXISTS merge_input \
-         (grp INTEGER NOT NULL, location_id INTEGER NOT NULL, content_hash TEXT NOT NULL)",
+    empty_temp_table(
+        tx,
+        "merge_input",
+        "grp INTEGER NOT NULL, location_id INTEGER NOT NULL, content_hash TEXT NOT NULL",
     )
-    .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM temp.merge_input")
-        .execute(&mut *tx)
-        .await?;
     let rows: Vec<(usize, i64, &str)> = groups
         .iter()
         .enumerate()
@@ -451,15 +462,12 @@ async fn merge_plain(
     pairs: &[(i64, i64, &str)],
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
-        "CREATE TEMP TABLE IF NOT EXISTS merge_plan \
-         (merged INTEGER PRIMARY KEY, survivor INTEGER NOT NULL, content_hash TEXT NOT NULL)",
+    empty_temp_table(
+        tx,
+        "merge_plan",
+        "merged INTEGER PRIMARY KEY, survivor INTEGER NOT NULL, content_hash TEXT NOT NULL",
     )
-    .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM temp.merge_plan")
-        .execute(&mut *tx)
-        .await?;
     for chunk in pairs.chunks(2000) {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new("INSERT INTO temp.merge_plan (survivor, merged, content_hash) ");

@@ -266,7 +266,8 @@ pub struct RemovalReport {
     pub warnings: Vec<String>,
 }
 
-fn member(file: &LocalFile) -> DupeMember {
+/// The member of a group for a local file.
+pub(crate) fn member(file: &LocalFile) -> DupeMember {
     DupeMember {
         location_id: file.location,
         source_id: file.source,
@@ -877,19 +878,11 @@ impl Library {
             report.groups.push(plan);
         }
         report.warnings.append(&mut s3.warnings);
-        if apply && !s3.removals.is_empty() {
+        if apply && !(removals.is_empty() && s3.removals.is_empty()) {
             // One batch for local and S3 removals alike (dupes_s3.rs).
             report.batch = Some(
                 self.catalog
-                    .record_removals_with_s3(&author(), command, &removals, &s3.removals)
-                    .await?,
-            );
-            removals.clear();
-        }
-        if apply && !removals.is_empty() {
-            report.batch = Some(
-                self.catalog
-                    .record_removals(&author(), command, &removals)
+                    .record_removals(&author(), command, &removals, &s3.removals)
                     .await?,
             );
         }

@@ -39,14 +39,14 @@
 //!   unnoticed (the copy is conditional on the ETag, the delete is not). Matching by MD5 trusts
 //!   that nobody crafted an MD5 collision of equal size.
 
-use crate::dupes::{DupeGroup, DupeMember, DupesReport};
+use crate::dupes::{member, DupeGroup, DupeMember, DupesReport};
 use crate::s3::S3SourceConfig;
 use crate::{Error, Library, Result};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use trove_catalog::{FileHashRow, IdenticalCopies, LocalFile, S3Copy, S3Removal, S3RemovalKind};
 use trove_core::restore::ArchiveClass;
-use trove_core::{file_uri, LocationId, SourceId};
+use trove_core::{LocationId, SourceId};
 use trove_hash::{ContentHash, BLAKE3_SCHEME, MD5_SCHEME, SHA256_SCHEME};
 use trove_s3::{Bucket, ObjectHead, S3Location, StorageClass, Versioning};
 
@@ -247,24 +247,6 @@ fn cached_digests(
         sha256: get(SHA256_SCHEME)?.as_slice().try_into().ok()?,
         blake3: ContentHash(get(BLAKE3_SCHEME)?.as_slice().try_into().ok()?),
     })
-}
-
-fn local_member(file: &LocalFile) -> DupeMember {
-    DupeMember {
-        location_id: file.location,
-        source_id: file.source,
-        uri: file_uri(&file.path),
-        path: file.path.to_string_lossy().into_owned(),
-        size: file.size,
-        storage_class: None,
-        online: true,
-        mtime_ns: file.mtime_ns,
-        asset_id: file.asset,
-        role: file.role.clone(),
-        width: None,
-        height: None,
-        bit_rate: None,
-    }
 }
 
 fn s3_member(copy: &S3Copy) -> DupeMember {
@@ -601,8 +583,7 @@ impl Library {
                 grouped_objects.extend(objects);
                 continue;
             }
-            let mut members: Vec<DupeMember> =
-                lones.iter().map(|&l| local_member(lone[l])).collect();
+            let mut members: Vec<DupeMember> = lones.iter().map(|&l| member(lone[l])).collect();
             let hash = match lones.first() {
                 Some(&l) => lone_digests[l].map(|d| d.blake3.to_string()),
                 None => {
