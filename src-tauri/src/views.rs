@@ -331,6 +331,10 @@ pub(crate) struct DupesReview {
     pub(crate) bytes: u64,
     /// The batch `undo` reverts (apply only).
     pub(crate) batch: Option<i64>,
+    /// What to know before applying (early deletion charges of archive classes).
+    pub(crate) warnings: Vec<String>,
+    /// Copies that could not be checked or removed, each naming its path or key.
+    pub(crate) errors: Vec<String>,
 }
 
 /// A path as text for the UI.

@@ -254,6 +254,10 @@ export interface DupesReview {
   removed: number;
   bytes: number;
   batch: number | null;
+  /** What to know before applying (early deletion charges of archive classes). */
+  warnings: string[];
+  /** Copies that could not be checked or removed, each naming its path or key. */
+  errors: string[];
 }
 
 /** An asset-protocol URL for a file in the previews folder (the only folder it serves). */

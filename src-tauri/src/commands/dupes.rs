@@ -79,6 +79,8 @@ async fn review(
         removed: report.removed,
         bytes: report.bytes,
         batch: report.batch,
+        warnings: report.warnings,
+        errors: report.errors,
     })
 }
 

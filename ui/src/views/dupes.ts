@@ -26,6 +26,7 @@ export class DupesView {
       const review = await api.dupes(this.policy(), false);
       this.planned = review;
       this.render(review);
+      this.notes(review);
       summary.textContent =
         review.groups.length === 0
           ? "No duplicates."
@@ -48,7 +49,8 @@ export class DupesView {
       const done = await api.dupes(this.planned.policy, true);
       this.lastBatch = done.batch;
       this.render(done);
-      summary.textContent = `Moved ${done.removed} copies (${formatBytes(done.bytes)}) to the quarantine. Undo puts them back.`;
+      this.notes(done);
+      summary.textContent = `Removed ${done.removed} copies (${formatBytes(done.bytes)}): files to the quarantine, S3 objects behind a delete marker or in their bucket's quarantine. Undo puts them back.`;
       summary.dataset["state"] = "applied";
       byId<HTMLButtonElement>("dupes-apply").disabled = true;
       byId<HTMLButtonElement>("dupes-undo").disabled = done.batch === null;
@@ -57,6 +59,15 @@ export class DupesView {
       summary.textContent = errorText(error);
       summary.dataset["state"] = "error";
     }
+  }
+
+  /** Warnings and errors of a review, one line each. */
+  private notes(review: DupesReview): void {
+    const list = byId("dupes-notes");
+    list.replaceChildren(
+      ...review.warnings.map((w) => h("li", { class: "warning", text: w })),
+      ...review.errors.map((e) => h("li", { class: "error", text: e })),
+    );
   }
 
   private async undo(): Promise<void> {
