@@ -371,7 +371,10 @@ impl Run<'_> {
                         expect: expect(self.facts(u)),
                     })
                     .collect();
-                let (outcomes, read) = hash_together(&candidates, size, &|| self.cancelled());
+                let (outcomes, read) =
+                    hash_together(&candidates, size, &|| self.cancelled(), &|bytes| {
+                        report(0, bytes)
+                    });
                 self.bytes_read.fetch_add(read, Ordering::Relaxed);
                 let mut out = Vec::new();
                 for (mut unit, outcome) in set.into_iter().zip(outcomes) {
@@ -381,11 +384,11 @@ impl Run<'_> {
                             self.computed.fetch_add(1, Ordering::Relaxed);
                             self.cache
                                 .put(&CacheKey::from(self.facts(&unit)), unit.cached);
-                            report(1, size);
+                            report(1, 0);
                             out.push(unit);
                         }
                         Some(Err(e)) => {
-                            report(1, size);
+                            report(1, 0);
                             self.errors
                                 .lock()
                                 .unwrap_or_else(std::sync::PoisonError::into_inner)

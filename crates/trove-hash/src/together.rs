@@ -41,12 +41,13 @@ pub(crate) struct Candidate<'a> {
 pub(crate) type Outcome = Result<ContentHash>;
 
 /// Hashes `files`, all of `size` bytes, reading them in step; returns one outcome per file in
-/// order, and the bytes read. `cancelled` is asked between chunks; a cancelled run returns no
-/// outcomes.
+/// order, and the bytes read. `cancelled` is asked between chunks (a cancelled run returns no
+/// outcomes); `progress` is told the bytes of each step.
 pub(crate) fn hash_together(
     files: &[Candidate<'_>],
     size: u64,
     cancelled: &dyn Fn() -> bool,
+    progress: &dyn Fn(u64),
 ) -> (Vec<Option<Outcome>>, u64) {
     let mut outcomes: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
     let mut open: Vec<(usize, File)> = Vec::with_capacity(files.len());
@@ -106,6 +107,8 @@ pub(crate) fn hash_together(
                 next.push((h, class));
             }
         }
+        let stepped: usize = next.iter().map(|(_, members)| members.len()).sum();
+        progress((stepped * len) as u64);
         contents = next;
         offset += len as u64;
     }

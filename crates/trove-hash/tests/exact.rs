@@ -217,6 +217,7 @@ fn progress_starts_each_stage_and_counts_every_file() {
     let files = list(dir.path());
     let partial = AtomicU64::new(0);
     let full = AtomicU64::new(0);
+    let (full_bytes, full_total) = (AtomicU64::new(0), AtomicU64::new(0));
     let exact = find_exact(&files, &(), &Options::default(), &|p| {
         let counter = match p.stage {
             Stage::Partial => &partial,
@@ -224,9 +225,15 @@ fn progress_starts_each_stage_and_counts_every_file() {
         };
         assert!(p.files_done <= p.files_total && p.bytes_done <= p.bytes_total);
         counter.fetch_max(p.files_done, Ordering::Relaxed);
+        if p.stage == Stage::Full {
+            // Bytes move while a set of candidates is read, not only when its files are done.
+            full_bytes.fetch_max(p.bytes_done, Ordering::Relaxed);
+            full_total.store(p.bytes_total, Ordering::Relaxed);
+        }
     });
     assert_eq!(partial.into_inner(), exact.stats.partial_hashed);
     assert_eq!(full.into_inner(), exact.stats.full_hashed);
+    assert_eq!(full_bytes.into_inner(), full_total.into_inner());
 }
 
 #[test]
