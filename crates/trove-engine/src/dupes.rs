@@ -600,7 +600,8 @@ impl Library {
             .collect();
         let assets = self.catalog.location_assets(&ids).await?;
         let quality = self.catalog.location_quality(&ids).await?;
-        let merged: Vec<AssetId> = groups
+        // Only the assets of exact copies can hold merge conflicts.
+        let exact_assets: Vec<AssetId> = groups
             .iter()
             .filter(|g| g.kind == "exact")
             .flat_map(|g| g.members.iter())
@@ -608,7 +609,7 @@ impl Library {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let mut conflicts = self.merge_conflicts_of(&merged).await?;
+        let mut conflicts = self.merge_conflicts_of(&exact_assets).await?;
         for group in groups {
             for m in &mut group.members {
                 m.asset_id = assets.get(&m.location_id).copied();
