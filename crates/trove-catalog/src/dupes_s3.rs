@@ -170,14 +170,7 @@ impl Catalog {
     ) -> Result<i64> {
         let now = now_secs();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let batch: i64 = sqlx::query_scalar(
-            "INSERT INTO edit_batches (author, command, created_at) VALUES (?, ?, ?) RETURNING id",
-        )
-        .bind(author)
-        .bind(command)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let batch = crate::edits::new_batch(&mut tx, author, command, now).await?;
         for r in local {
             sqlx::query(
                 "INSERT INTO removals (batch_id, location_id, original_path, kept_path, \

@@ -28,19 +28,29 @@ pub struct UndoReport {
     pub edits: u64,
 }
 
+/// Opens an edit batch (the unit `trove undo` reverts) inside the caller's transaction.
+pub(crate) async fn new_batch(
+    tx: &mut sqlx::SqliteConnection,
+    author: &str,
+    command: &str,
+    now: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO edit_batches (author, command, created_at) VALUES (?, ?, ?) RETURNING id",
+    )
+    .bind(author)
+    .bind(command)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?)
+}
+
 impl Catalog {
     /// Applies edits as one journalled batch; returns the batch id.
     pub async fn apply_edits(&self, author: &str, command: &str, edits: &[Edit]) -> Result<i64> {
         let now = now_secs();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let batch: i64 = sqlx::query_scalar(
-            "INSERT INTO edit_batches (author, command, created_at) VALUES (?, ?, ?) RETURNING id",
-        )
-        .bind(author)
-        .bind(command)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let batch = new_batch(&mut tx, author, command, now).await?;
         for edit in edits {
             let old: Option<String> = sqlx::query_scalar(
                 "SELECT value FROM claims WHERE asset_id = ? AND field = ? AND source = 'user' \

@@ -318,15 +318,7 @@ impl MergeOutcome {
         if let Some(b) = self.batch {
             return Ok(b);
         }
-        let b: i64 = sqlx::query_scalar(
-            "INSERT INTO edit_batches (author, command, created_at) VALUES (?, ?, ?) \
-             RETURNING id",
-        )
-        .bind(author)
-        .bind(command)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let b = crate::edits::new_batch(tx, author, command, now).await?;
         self.batch = Some(b);
         Ok(b)
     }

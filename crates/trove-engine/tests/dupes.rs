@@ -66,7 +66,8 @@ fn tree_checksums(root: &Path) -> Vec<(PathBuf, String)> {
     out
 }
 
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
+/// Deterministic pseudo-random bytes (xorshift), for file contents.
+pub(crate) fn bytes(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed;
     (0..len)
         .map(|_| {

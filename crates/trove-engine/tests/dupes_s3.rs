@@ -5,6 +5,7 @@
 //! objects and is undone to the same bytes and ETags — by delete markers in a versioned bucket,
 //! by a quarantine key in an unversioned one.
 
+use crate::dupes::bytes;
 use crate::Fixture;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -21,18 +22,6 @@ const SIZE_C: usize = 30_000;
 const SIZE_D: usize = 25_000;
 const SIZE_E: usize = 6 * MIB + 200;
 const SIZE_G: usize = 40_000;
-
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
 
 fn config(endpoint: &str) -> S3SourceConfig {
     S3SourceConfig {
