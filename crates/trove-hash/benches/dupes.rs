@@ -93,7 +93,7 @@ fn run(root: &Path, threads: usize, groups_out: Option<&Path>) -> anyhow::Result
         ..Options::default()
     };
     let exact = find_exact(&files, &(), &options, &|p| {
-        if p.files_done == 0 {
+        if p.files_done == 0 && p.bytes_done == 0 {
             if let Ok(mut starts) = stage_start.lock() {
                 starts.push(format!(
                     "{:?} from {:.3} s",

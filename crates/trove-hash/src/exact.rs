@@ -45,8 +45,9 @@ pub enum Stage {
     Full,
 }
 
-/// How far a stage is. Sent when a stage starts (with `files_done == 0`) and after each file,
-/// from the hashing threads: a receiver that shows it should throttle.
+/// How far a stage is. Sent when a stage starts (with `files_done` and `bytes_done` 0), after
+/// each file, and in the full stage also as the bytes of files read together go by; from the
+/// hashing threads: a receiver that shows it should throttle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
     /// The stage.
