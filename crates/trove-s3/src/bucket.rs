@@ -265,16 +265,23 @@ impl Bucket {
             .collect())
     }
 
-    /// A presigned GET URL for reading (probing) the object `head` describes — refused, without
-    /// any request, with [`Error::InvalidObjectState`] when the HEAD says it is archived and not
-    /// restored. This is how probes never provoke `InvalidObjectState` answers.
-    pub async fn presign_readable(&self, head: &ObjectHead, ttl: Duration) -> Result<String> {
+    /// Refuses, without any request, an object the HEAD says is archived and not restored
+    /// ([`Error::InvalidObjectState`]): nothing in this crate reads or copies one.
+    pub(crate) fn refuse_archived(&self, head: &ObjectHead) -> Result<()> {
         if head.is_archived() {
             return Err(Error::InvalidObjectState {
                 bucket: self.name().to_owned(),
                 key: head.key.clone(),
             });
         }
+        Ok(())
+    }
+
+    /// A presigned GET URL for reading (probing) the object `head` describes — refused, without
+    /// any request, with [`Error::InvalidObjectState`] when the HEAD says it is archived and not
+    /// restored. This is how probes never provoke `InvalidObjectState` answers.
+    pub async fn presign_readable(&self, head: &ObjectHead, ttl: Duration) -> Result<String> {
+        self.refuse_archived(head)?;
         self.presign_get(&head.key, ttl).await
     }
 

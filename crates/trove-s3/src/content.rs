@@ -5,7 +5,6 @@
 //!   mixed; a body that breaks off is resumed with a ranged GET from the last byte handed over.
 //! - Archived objects are refused before anything is sent, as everywhere in this crate.
 
-use crate::error::{chain, classify};
 use crate::object::ObjectHead;
 use crate::{Bucket, Error, Result};
 
@@ -21,12 +20,7 @@ impl Bucket {
         head: &ObjectHead,
         sink: &mut (dyn FnMut(&[u8]) + Send),
     ) -> Result<u64> {
-        if head.is_archived() {
-            return Err(Error::InvalidObjectState {
-                bucket: self.name().to_owned(),
-                key: head.key.clone(),
-            });
-        }
+        self.refuse_archived(head)?;
         let key = head.key.as_str();
         let mut offset = 0u64;
         let mut tries = 0;
@@ -62,19 +56,12 @@ impl Bucket {
         sink: &mut (dyn FnMut(&[u8]) + Send),
     ) -> (u64, Result<()>) {
         let key = head.key.as_str();
-        let sent = self
-            .client
-            .get_object()
-            .bucket(&*self.name)
-            .key(key)
-            .set_version_id(head.version_id.clone())
-            .set_if_match(head.etag.as_ref().map(|e| format!("\"{e}\"")))
-            .set_range((offset > 0).then(|| format!("bytes={offset}-")))
-            .send()
-            .await;
-        let out = match sent {
+        let out = match self
+            .get_version(head, (offset > 0).then(|| format!("bytes={offset}-")))
+            .await
+        {
             Ok(out) => out,
-            Err(e) => return (0, Err(classify(e, self.target(Some(key))))),
+            Err(e) => return (0, Err(e)),
         };
         // A server that ignored the range sends the whole object: skip what was read before.
         let mut skip = if offset > 0 && out.content_range().is_none() {
@@ -102,28 +89,9 @@ impl Bucket {
                     }
                 }
                 Ok(None) => {
-                    return (
-                        read,
-                        Err(Error::Network {
-                            bucket: self.name().to_owned(),
-                            message: format!(
-                                "the body of s3://{}/{key} ended after {} of {} bytes",
-                                self.name(),
-                                offset + read,
-                                head.size
-                            ),
-                        }),
-                    )
+                    return (read, Err(self.body_ended(key, offset + read, head.size)));
                 }
-                Err(e) => {
-                    return (
-                        read,
-                        Err(Error::Network {
-                            bucket: self.name().to_owned(),
-                            message: format!("reading s3://{}/{key}: {}", self.name(), chain(&e)),
-                        }),
-                    )
-                }
+                Err(e) => return (read, Err(self.body_broke(key, &e))),
             }
         }
     }

@@ -168,12 +168,7 @@ impl Bucket {
         dest: &Path,
         options: &DownloadOptions,
     ) -> Result<Downloaded> {
-        if head.is_archived() {
-            return Err(Error::InvalidObjectState {
-                bucket: self.name().to_owned(),
-                key: head.key.clone(),
-            });
-        }
+        self.refuse_archived(head)?;
         let expected = Expected::of(head);
         let mut result = Downloaded {
             path: dest.to_owned(),
@@ -306,19 +301,12 @@ impl Bucket {
         file: &mut tokio::fs::File,
     ) -> (u64, Result<()>) {
         let key = head.key.as_str();
-        let sent = self
-            .client
-            .get_object()
-            .bucket(&*self.name)
-            .key(key)
-            .set_version_id(head.version_id.clone())
-            .set_if_match(head.etag.as_ref().map(|e| format!("\"{e}\"")))
-            .range(format!("bytes={start}-{}", end - 1))
-            .send()
-            .await;
-        let out = match sent {
+        let out = match self
+            .get_version(head, Some(format!("bytes={start}-{}", end - 1)))
+            .await
+        {
             Ok(out) => out,
-            Err(e) => return (0, Err(classify(e, self.target(Some(key))))),
+            Err(e) => return (0, Err(e)),
         };
         let mut body = out.body;
         let want = end - start;
@@ -336,32 +324,52 @@ impl Bucket {
                         return (written, Ok(()));
                     }
                 }
-                Ok(None) => {
-                    return (
-                        written,
-                        Err(Error::Network {
-                            bucket: self.name().to_owned(),
-                            message: format!(
-                                "the body of s3://{}/{key} ended after {written} of {want} bytes",
-                                self.name()
-                            ),
-                        }),
-                    )
-                }
-                Err(e) => {
-                    return (
-                        written,
-                        Err(Error::Network {
-                            bucket: self.name().to_owned(),
-                            message: format!(
-                                "reading s3://{}/{key}: {}",
-                                self.name(),
-                                crate::error::chain(&e)
-                            ),
-                        }),
-                    )
-                }
+                Ok(None) => return (written, Err(self.body_ended(key, written, want))),
+                Err(e) => return (written, Err(self.body_broke(key, &e))),
             }
+        }
+    }
+
+    /// A GET of the version of the object `head` describes (when the HEAD named one), only while
+    /// its ETag is still the HEAD's, of `range` (HTTP `bytes=…`) or the whole.
+    pub(crate) async fn get_version(
+        &self,
+        head: &ObjectHead,
+        range: Option<String>,
+    ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput> {
+        let key = head.key.as_str();
+        self.client
+            .get_object()
+            .bucket(&*self.name)
+            .key(key)
+            .set_version_id(head.version_id.clone())
+            .set_if_match(head.etag.as_ref().map(|e| format!("\"{e}\"")))
+            .set_range(range)
+            .send()
+            .await
+            .map_err(|e| classify(e, self.target(Some(key))))
+    }
+
+    /// A response body that ended after `got` of the `want` bytes it was to carry.
+    pub(crate) fn body_ended(&self, key: &str, got: u64, want: u64) -> Error {
+        Error::Network {
+            bucket: self.name().to_owned(),
+            message: format!(
+                "the body of s3://{}/{key} ended after {got} of {want} bytes",
+                self.name()
+            ),
+        }
+    }
+
+    /// A response body that broke off with `err`.
+    pub(crate) fn body_broke(&self, key: &str, err: &(dyn std::error::Error + 'static)) -> Error {
+        Error::Network {
+            bucket: self.name().to_owned(),
+            message: format!(
+                "reading s3://{}/{key}: {}",
+                self.name(),
+                crate::error::chain(err)
+            ),
         }
     }
 
@@ -369,31 +377,40 @@ impl Bucket {
     /// with `class`, metadata kept — by CopyObject up to 5 GiB, by a multipart copy above. The
     /// object must be readable (restored) first.
     pub async fn copy_in_place(&self, head: &ObjectHead, class: &StorageClass) -> Result<()> {
-        if head.is_archived() {
-            return Err(Error::InvalidObjectState {
-                bucket: self.name().to_owned(),
-                key: head.key.clone(),
-            });
-        }
+        self.refuse_archived(head)?;
         if head.size > COPY_LIMIT {
             return self
                 .copy_in_place_multipart(head, class, MULTIPART_COPY_PART)
                 .await;
         }
+        self.copy_object_to(head, &head.key, class, None).await
+    }
+
+    /// One CopyObject (objects up to 5 GiB) of the object `head` describes — its version, when
+    /// the HEAD named one — to `dest` in this bucket, in `class`, metadata kept; with `if_match`,
+    /// only while the source's ETag is still that. Retried like every call here.
+    pub(crate) async fn copy_object_to(
+        &self,
+        head: &ObjectHead,
+        dest: &str,
+        class: &StorageClass,
+        if_match: Option<String>,
+    ) -> Result<()> {
         let source = self.copy_source(head);
         let counters = crate::retry::Counters::default();
         crate::retry::retry(&self.retry, None, &counters, || async {
             self.client
                 .copy_object()
                 .bucket(&*self.name)
-                .key(&head.key)
+                .key(dest)
                 .copy_source(&source)
+                .set_copy_source_if_match(if_match.clone())
                 .storage_class(SdkClass::from(class.as_str()))
                 .metadata_directive(MetadataDirective::Copy)
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| classify(e, self.target(Some(&head.key))))
+                .map_err(|e| classify(e, self.target(Some(dest))))
         })
         .await
     }
@@ -419,12 +436,7 @@ impl Bucket {
         class: &StorageClass,
         part_size: u64,
     ) -> Result<()> {
-        if head.is_archived() {
-            return Err(Error::InvalidObjectState {
-                bucket: self.name().to_owned(),
-                key: head.key.clone(),
-            });
-        }
+        self.refuse_archived(head)?;
         let key = dest;
         let counters = crate::retry::Counters::default();
         let created = crate::retry::retry(&self.retry, None, &counters, || async {

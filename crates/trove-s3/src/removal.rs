@@ -11,13 +11,13 @@
 //! - *Invariant*: a delete is sent once, never retried, since a retried delete in a versioned
 //!   bucket can leave a second marker that one undo does not remove.
 
-use aws_sdk_s3::types::{BucketVersioningStatus, MetadataDirective, StorageClass as SdkClass};
+use aws_sdk_s3::types::BucketVersioningStatus;
 
 use crate::download::{COPY_LIMIT, MULTIPART_COPY_PART};
 use crate::error::{classify, xml_element};
 use crate::object::{ObjectHead, StorageClass};
 use crate::retry::{retry, Counters};
-use crate::{Bucket, Error, Result};
+use crate::{Bucket, Result};
 
 /// The versioning state of a bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,34 +113,14 @@ impl Bucket {
         dest: &str,
         class: &StorageClass,
     ) -> Result<()> {
-        if head.is_archived() {
-            return Err(Error::InvalidObjectState {
-                bucket: self.name().to_owned(),
-                key: head.key.clone(),
-            });
-        }
+        self.refuse_archived(head)?;
         if head.size > COPY_LIMIT {
             return self
                 .copy_multipart(head, dest, class, MULTIPART_COPY_PART)
                 .await;
         }
-        let source = self.copy_source(head);
-        let counters = Counters::default();
-        retry(&self.retry, None, &counters, || async {
-            self.client
-                .copy_object()
-                .bucket(&*self.name)
-                .key(dest)
-                .copy_source(&source)
-                .set_copy_source_if_match(head.etag.as_ref().map(|e| format!("\"{e}\"")))
-                .storage_class(SdkClass::from(class.as_str()))
-                .metadata_directive(MetadataDirective::Copy)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify(e, self.target(Some(dest))))
-        })
-        .await
+        let if_match = head.etag.as_ref().map(|e| format!("\"{e}\""));
+        self.copy_object_to(head, dest, class, if_match).await
     }
 }
 
