@@ -5,13 +5,12 @@
 //! objects and is undone to the same bytes and ETags — by delete markers in a versioned bucket,
 //! by a quarantine key in an unversioned one.
 
+use crate::config;
 use crate::dupes::bytes;
 use crate::Fixture;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
-use trove_engine::{
-    DupesReport, JobOptions, KeepPolicy, Library, RemoveOptions, S3Config, S3SourceConfig,
-};
+use trove_engine::{DupesReport, JobOptions, KeepPolicy, Library, RemoveOptions};
 use trove_testkit::{FaultProxy, MotoServer, RequestRecord};
 
 const MIB: usize = 1024 * 1024;
@@ -22,18 +21,6 @@ const SIZE_C: usize = 30_000;
 const SIZE_D: usize = 25_000;
 const SIZE_E: usize = 6 * MIB + 200;
 const SIZE_G: usize = 40_000;
-
-fn config(endpoint: &str) -> S3SourceConfig {
-    S3SourceConfig {
-        s3: S3Config {
-            profile: None,
-            region: Some("us-east-1".into()),
-            endpoint_url: Some(endpoint.to_owned()),
-            path_style: true,
-        },
-        inventory: None,
-    }
-}
 
 const CLIENT: &str = r#"
 import os, sys, json, hashlib, boto3

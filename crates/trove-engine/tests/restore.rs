@@ -4,13 +4,13 @@
 //! downloads that stay in their folder; a restore interrupted before it is ready; restore
 //! avoidance by a local copy of the same bytes.
 
+use crate::config;
 use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 use trove_core::restore::{Decision, PlanRequest, Refusal, Tier};
 use trove_engine::{
-    DownloadTarget, JobSelector, Library, RestoreEvent, S3Config, S3SourceConfig, ScanProgress,
-    StatusOptions,
+    DownloadTarget, JobSelector, Library, RestoreEvent, ScanProgress, StatusOptions,
 };
 use trove_testkit::{FaultProxy, Match, MotoServer, RequestRecord};
 
@@ -34,18 +34,6 @@ for i, key in enumerate({keys:?}):
     s3.put_object(Bucket="{bucket}", Key=key, Body=body, StorageClass="DEEP_ARCHIVE")
 "#
     ));
-}
-
-fn config(endpoint: &str) -> S3SourceConfig {
-    S3SourceConfig {
-        s3: S3Config {
-            profile: None,
-            region: Some("us-east-1".into()),
-            endpoint_url: Some(endpoint.to_owned()),
-            path_style: true,
-        },
-        inventory: None,
-    }
 }
 
 async fn library_with_bucket(dir: &Path, endpoint: &str, bucket: &str) -> Library {

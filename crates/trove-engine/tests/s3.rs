@@ -2,7 +2,8 @@
 //! every storage class, incremental rescans, missing objects, the HEAD and probe jobs (through
 //! the fault proxy, which counts what was read), and the errors of `add_s3_source`.
 
-use trove_engine::{JobEvent, JobOptions, Library, S3Config, S3SourceConfig, ScanProgress};
+use crate::config;
+use trove_engine::{JobEvent, JobOptions, Library, ScanProgress};
 use trove_search::SearchOptions;
 use trove_testkit::{FaultProxy, MotoServer};
 
@@ -38,18 +39,6 @@ with cf.ThreadPoolExecutor(16) as pool:
         classes = CLASSES,
     );
     moto.run_python(&script);
-}
-
-fn config(endpoint: &str) -> S3SourceConfig {
-    S3SourceConfig {
-        s3: S3Config {
-            profile: None,
-            region: Some("us-east-1".into()),
-            endpoint_url: Some(endpoint.to_owned()),
-            path_style: true,
-        },
-        inventory: None,
-    }
 }
 
 async fn scan(library: &Library) -> trove_core::ScanReport {

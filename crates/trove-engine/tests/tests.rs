@@ -20,6 +20,19 @@ use tempfile::TempDir;
 use trove_core::{ScanReport, Stats};
 use trove_engine::{Library, ScanProgress};
 
+/// An S3 source on a local `moto_server` (or the fault proxy in front of it) at `endpoint`.
+pub(crate) fn config(endpoint: &str) -> trove_engine::S3SourceConfig {
+    trove_engine::S3SourceConfig {
+        s3: trove_engine::S3Config {
+            profile: None,
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(endpoint.to_owned()),
+            path_style: true,
+        },
+        inventory: None,
+    }
+}
+
 /// A library and a source folder, both in one temp folder.
 pub(crate) struct Fixture {
     _dir: TempDir,
