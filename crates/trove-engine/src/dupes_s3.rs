@@ -40,7 +40,7 @@
 //!   that nobody crafted an MD5 collision of equal size.
 
 use crate::dupes::{member, DupeGroup, DupeMember, DupesReport};
-use crate::s3::S3SourceConfig;
+use crate::s3::bucket_of;
 use crate::{Error, Library, Result};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -48,7 +48,7 @@ use trove_catalog::{FileHashRow, IdenticalCopies, LocalFile, S3Copy, S3Removal, 
 use trove_core::restore::ArchiveClass;
 use trove_core::{LocationId, SourceId};
 use trove_hash::{ContentHash, BLAKE3_SCHEME, MD5_SCHEME, SHA256_SCHEME};
-use trove_s3::{Bucket, ObjectHead, S3Location, StorageClass, Versioning};
+use trove_s3::{Bucket, ObjectHead, StorageClass, Versioning};
 
 /// Where an object of an unversioned bucket waits for an undo: `<prefix><key>`, same bucket.
 pub const S3_QUARANTINE_PREFIX: &str = ".trove-quarantine/";
@@ -77,7 +77,7 @@ fn sha256_hex(checksums: Option<&serde_json::Value>) -> Option<String> {
 }
 
 /// The MD5 a single-part ETag is, as lowercase hex.
-fn md5_of_etag(etag: Option<&str>) -> Option<String> {
+pub(crate) fn md5_of_etag(etag: Option<&str>) -> Option<String> {
     let etag = etag?;
     (etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit()))
         .then(|| etag.to_ascii_lowercase())
@@ -268,13 +268,6 @@ fn s3_member(copy: &S3Copy) -> DupeMember {
     }
 }
 
-/// A client for the bucket of an S3 source.
-async fn bucket_of(copy: &S3Copy) -> Result<Bucket> {
-    let location = S3Location::parse(&copy.source_uri)?;
-    let config: S3SourceConfig = serde_json::from_value(copy.config.clone()).unwrap_or_default();
-    Ok(Bucket::new(&config.s3, &location.bucket).await?)
-}
-
 /// The key of an object as a string (S3 keys are UTF-8).
 fn key_of(copy: &S3Copy) -> String {
     copy.key.to_lossy()
@@ -289,7 +282,7 @@ impl Buckets {
         if let Some(bucket) = self.0.get(&copy.source) {
             return Ok(bucket.clone());
         }
-        let bucket = bucket_of(copy).await?;
+        let bucket = bucket_of(&copy.source_uri, &copy.config).await?;
         self.0.insert(copy.source, bucket.clone());
         Ok(bucket)
     }

@@ -19,7 +19,8 @@
 //! - `restore_download` fetches readable copies into a folder (names from `safe_local_path`,
 //!   ranged, resumable, verified) or copies them back to a hot class in place.
 
-use crate::s3::S3SourceConfig;
+use crate::dupes_s3::md5_of_etag;
+use crate::s3::bucket_of;
 use crate::{Error, Library, Result};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -37,7 +38,7 @@ use trove_core::restore::{
 use trove_core::{AssetId, LocationId};
 use trove_s3::{
     BatchOptions, Bucket, DownloadOptions, RestoreItem, RestoreOutcome, RestoreState, RestoreTier,
-    S3Location, StorageClass, Verification,
+    StorageClass, Verification,
 };
 
 /// The file in the library folder that replaces the default price table.
@@ -643,7 +644,7 @@ impl Library {
         type Digests = (LocationId, Option<String>, Option<String>);
         let mut wanted: HashMap<u64, Vec<Digests>> = HashMap::new();
         for l in archived {
-            let (md5, sha) = (md5_of_etag(l), sha256_of(l));
+            let (md5, sha) = (md5_of_etag(l.etag.as_deref()), sha256_of(l));
             if l.size > 0 && (md5.is_some() || sha.is_some()) {
                 wanted
                     .entry(l.size)
@@ -1227,13 +1228,6 @@ fn describe(l: &RestoreLocation) -> String {
     }
 }
 
-/// The MD5 (hex) a single-part ETag is.
-fn md5_of_etag(l: &RestoreLocation) -> Option<String> {
-    let etag = l.etag.as_deref()?;
-    (etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit()))
-        .then(|| etag.to_ascii_lowercase())
-}
-
 /// The stored SHA-256 checksum (base64), when a HEAD read one.
 fn sha256_of(l: &RestoreLocation) -> Option<String> {
     l.checksums
@@ -1263,12 +1257,6 @@ fn digests(path: &Path) -> std::io::Result<(String, String)> {
     let hex: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let b64 = base64::engine::general_purpose::STANDARD.encode(sha.finalize());
     Ok((hex, b64))
-}
-
-async fn bucket_of(source_uri: &str, config: &serde_json::Value) -> trove_s3::Result<Bucket> {
-    let location = S3Location::parse(source_uri)?;
-    let config: S3SourceConfig = serde_json::from_value(config.clone()).unwrap_or_default();
-    Bucket::new(&config.s3, &location.bucket).await
 }
 
 fn tier_name(tier: trove_core::restore::Tier) -> &'static str {

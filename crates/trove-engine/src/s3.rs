@@ -576,6 +576,16 @@ fn custom_key(name: &str) -> Option<String> {
     (!cleaned.is_empty()).then(|| format!("{}{cleaned}", trove_core::CUSTOM_PREFIX))
 }
 
+/// A client for the bucket of the S3 source `source_uri`, with its stored `config`.
+pub(crate) async fn bucket_of(
+    source_uri: &str,
+    config: &serde_json::Value,
+) -> trove_s3::Result<Bucket> {
+    let location = S3Location::parse(source_uri)?;
+    let config: S3SourceConfig = serde_json::from_value(config.clone()).unwrap_or_default();
+    Bucket::new(&config.s3, &location.bucket).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
